@@ -1,0 +1,103 @@
+"""The `vetting` command: serve, migrate, openapi (and more as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.config import PROJECT_ROOT, get_settings
+from app.logs import configure_logging
+
+OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
+
+
+def openapi_document() -> str:
+    """The app's OpenAPI document as committed: stable key order, UTF-8, trailing newline."""
+    from app.main import create_app
+
+    app = create_app(database_url="postgresql+asyncpg://openapi@localhost/openapi")
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    target = Path(args.output)
+    document = openapi_document()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != document:
+            print(f"{target} differs from the app's OpenAPI document; run `vetting openapi`")
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(document, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.runtime import Database, migrate
+
+    db = Database(get_settings())
+    migrate(db.url, args.revision)
+    print(f"migrated {db.description} to {args.revision}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.runtime import Database, migrate
+    from app.server import serve
+
+    settings = get_settings()
+    db = Database(settings)
+    migrate(db.url)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Database: {db.description}", flush=True)
+    print(f"Serving the Cadre Safety Vetting Service on {base}", flush=True)
+    print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json", flush=True)
+    # Uvicorn re-raises the signal that stopped it; turn SIGTERM into a normal exit so the
+    # embedded database is stopped cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        serve(args.host, args.port, args.workers)
+    finally:
+        db.close()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vetting", description="Cadre Safety Vetting Service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(func=cmd_migrate)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    openapi.add_argument("--output", default=str(OPENAPI_PATH))
+    openapi.add_argument("--check", action="store_true", help="exit 1 if the file differs")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Liveness and readiness probes (no key needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.errors import problem_responses
+from app.migrations_info import head_revision
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    database: str | None = None
+    migration: str | None = None
+
+
+@router.get("/healthz", operation_id="health_liveness", response_model=Health)
+async def liveness() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="health_readiness",
+    response_model=Health,
+    responses=problem_responses(503),
+)
+async def readiness(request: Request) -> Health | JSONResponse:
+    """The database is reachable and its schema is at the latest migration."""
+    from app.errors import ServiceUnavailable
+
+    async with request.app.state.engine.connect() as conn:
+        current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    expected = head_revision()
+    if current != expected:
+        raise ServiceUnavailable(
+            f"Database schema is at {current}, expected {expected}; run `vetting migrate`.",
+            headers={"Retry-After": "30"},
+        )
+    return Health(status="ready", database="ok", migration=current)

@@ -1,0 +1,66 @@
+"""Application factory: `create_app()` wires settings, database, middleware, errors and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.health.endpoints import router as health_router
+from app.logs import configure_logging
+from app.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    UnhandledErrorMiddleware,
+)
+
+DESCRIPTION = """
+**Cadre Safety Vetting Service（党政领导干部安全生产责任审核服务）**
+
+Keeps the lifetime work-safety record of Party and government leading cadres (终身追责) and
+answers, with reasons and their legal basis, whether a cadre can be promoted, commended or
+appointed now, and if not, from when (一票否决). It also issues the safety supervision
+department's formal consultation opinion before a key state-owned-enterprise head is appointed.
+
+Errors are RFC 9457 `application/problem+json` documents.
+"""
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set; start through `vetting serve` or set it")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Cadre Safety Vetting Service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(url, settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    install_error_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Uvicorn factory entry point (`app.main:create_app_from_env`)."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

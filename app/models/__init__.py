@@ -1,0 +1,5 @@
+"""All SQLAlchemy models share one metadata; importing this package registers every table."""
+
+from app.models.base import Base
+
+__all__ = ["Base"]

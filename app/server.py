@@ -1,0 +1,73 @@
+"""Serving: one process per worker, each with its own SO_REUSEPORT socket.
+
+`uvicorn --workers N` shares one listening socket, and under long-lived connections one worker
+often takes them all; a socket per process lets the kernel balance connections evenly.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+from types import FrameType
+
+import uvicorn
+
+from app.config import get_settings
+from app.logs import configure_logging
+
+APP_FACTORY = "app.main:create_app_from_env"
+
+
+def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(host: str, port: int) -> uvicorn.Config:
+    settings = get_settings()
+    return uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _worker(host: str, port: int) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    sock = _bind(host, port, reuse_port=True)
+    uvicorn.Server(_config(host, port)).run(sockets=[sock])
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    if workers <= 1:
+        uvicorn.Server(_config(host, port)).run()
+        return
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(host, port), daemon=False) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        for proc in procs:
+            if proc.is_alive() and proc.pid is not None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    for proc in procs:
+        proc.join()

@@ -1,0 +1,94 @@
+"""Every error is RFC 9457 problem+json, including validation, unknown routes and bad methods."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from app.config import Settings
+from app.errors import Conflict
+from app.main import create_app
+
+
+class Payload(BaseModel):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=0)
+
+
+@pytest.fixture
+async def probe_client(settings: Settings) -> httpx.AsyncClient:
+    app: FastAPI = create_app(settings)
+
+    @app.post("/probe")
+    async def probe(payload: Payload) -> dict[str, str]:
+        if payload.name == "taken":
+            raise Conflict("name is taken", errors=[("body.name", "already used")])
+        return {"ok": payload.name}
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = response.json()
+    assert body["status"] == status
+    assert str(body["type"]).startswith("https://")
+    assert body["title"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def test_validation_errors_name_each_field(probe_client: httpx.AsyncClient) -> None:
+    response = await probe_client.post("/probe", json={"name": "", "count": -1})
+    body = assert_problem(response, 422)
+    fields = {e["field"] for e in body["errors"]}  # type: ignore[attr-defined]
+    assert fields == {"body.name", "body.count"}
+
+
+async def test_malformed_json_is_a_validation_problem(probe_client: httpx.AsyncClient) -> None:
+    response = await probe_client.post(
+        "/probe", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422)
+
+
+async def test_app_errors_render_with_their_status(probe_client: httpx.AsyncClient) -> None:
+    response = await probe_client.post("/probe", json={"name": "taken", "count": 1})
+    body = assert_problem(response, 409)
+    assert body["detail"] == "name is taken"
+    assert body["errors"] == [{"field": "body.name", "message": "already used"}]
+
+
+async def test_unknown_route_is_a_404_problem(probe_client: httpx.AsyncClient) -> None:
+    body = assert_problem(await probe_client.get("/no/such/thing"), 404)
+    assert body["instance"] == "/no/such/thing"
+
+
+async def test_wrong_method_is_a_405_problem(probe_client: httpx.AsyncClient) -> None:
+    assert_problem(await probe_client.delete("/healthz"), 405)
+
+
+async def test_unexpected_error_is_a_500_problem_without_internals(
+    probe_client: httpx.AsyncClient,
+) -> None:
+    response = await probe_client.get("/boom")
+    body = assert_problem(response, 500)
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    assert body["detail"]
+
+
+async def test_oversized_body_is_refused_with_413(settings: Settings) -> None:
+    small = settings.model_copy(update={"max_body_bytes": 1024})
+    app = create_app(small)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.post("/healthz", content=b"x" * 5000)
+    assert_problem(response, 413)
+    await app.state.engine.dispose()
