@@ -31,6 +31,28 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Master secret for ID-number hashing and encryption (HKDF-derived keys). "
+        "When unset, one is generated in the data folder on first start.",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
+    default_page_size: int = Field(default=50, ge=1, le=500)
+    max_page_size: int = Field(default=500, ge=1, le=10000)
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept (0600) in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        import secrets
+
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
 
 @lru_cache

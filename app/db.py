@@ -7,6 +7,7 @@ back on error), so a change and its audit row succeed or fail together.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -47,10 +48,28 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit once at the end, roll back on any error."""
+    from app.uow import finalize
+
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
             yield session
+            await finalize(session)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@asynccontextmanager
+async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """The same unit of work outside a request (CLI, workers, demo data)."""
+    from app.uow import finalize
+
+    async with maker() as session:
+        try:
+            yield session
+            await finalize(session)
             await session.commit()
         except BaseException:
             await session.rollback()

@@ -132,14 +132,23 @@ def _field_path(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+def field_errors(errors: Sequence[Any], prefix: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(field, message) pairs from pydantic errors. A model-level rule names its field through
+    the error context (`{"field": ..., "message": ...}`)."""
     out = []
-    for err in exc.errors():
-        message = str(err.get("msg", "invalid value"))
-        if message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        out.append(FieldError(field=_field_path(err.get("loc", ())), message=message))
+    for err in errors:
+        loc = [*prefix, *err.get("loc", ())]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        context = err.get("ctx") or {}
+        if "field" in context:
+            loc.append(context["field"])
+            message = str(context.get("message", message))
+        out.append((_field_path(loc), message))
     return out
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    return [FieldError(field=f, message=m) for f, m in field_errors(exc.errors())]
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from app import __version__
 from app.config import Settings, get_settings
@@ -18,6 +18,7 @@ from app.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from app.security.pii import PiiCipher
 
 DESCRIPTION = """
 **Cadre Safety Vetting Service（党政领导干部安全生产责任审核服务）**
@@ -55,8 +56,28 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(health_router)
+    app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+    for router in routers():
+        app.include_router(router)
     return app
+
+
+def routers() -> list[APIRouter]:
+    from app.audit.endpoints import router as audit_router
+    from app.cadres.endpoints import router as cadres_router
+    from app.meta.endpoints import router as meta_router
+    from app.org_units.endpoints import router as org_units_router
+    from app.records.kinds import ALL_KINDS
+    from app.records.router import build_router
+
+    return [
+        health_router,
+        meta_router,
+        org_units_router,
+        cadres_router,
+        *(build_router(kind) for kind in ALL_KINDS),
+        audit_router,
+    ]
 
 
 def create_app_from_env() -> FastAPI:

@@ -39,7 +39,12 @@ def database_url(pg_server: TestServer) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, log_json=True, db_pool_size=5)
+    return Settings(
+        database_url=database_url,
+        log_json=True,
+        db_pool_size=5,
+        secret_key="test-secret-key-for-the-suite-only-0123456789",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +87,37 @@ async def client(app: FastAPI, clean_db: None) -> AsyncIterator[httpx.AsyncClien
 async def session(app: FastAPI, clean_db: None) -> AsyncIterator[AsyncSession]:
     async with app.state.sessionmaker() as db_session:
         yield db_session
+
+
+async def make_client(
+    app: FastAPI, name: str, scopes: list[str], org_unit_id: str | None = None
+) -> str:
+    """Create an API client directly (as `vetting keys create` does) and return its key."""
+    import uuid as _uuid
+
+    from app.auth.scopes import Scope
+    from app.auth.service import create_client
+    from app.context import system_context
+    from app.db import unit_of_work
+
+    async with unit_of_work(app.state.sessionmaker) as db:
+        issued = await create_client(
+            db,
+            system_context("tests"),
+            name,
+            [Scope(s) for s in scopes],
+            _uuid.UUID(org_unit_id) if org_unit_id else None,
+        )
+    return issued.key
+
+
+@pytest.fixture
+async def admin_key(app: FastAPI, clean_db: None) -> str:
+    return await make_client(app, "test-admin", ["admin"])
+
+
+@pytest.fixture
+async def api(client: httpx.AsyncClient, admin_key: str) -> "Api":
+    from tests.factories import Api
+
+    return Api(client, admin_key)

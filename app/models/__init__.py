@@ -1,5 +1,39 @@
 """All SQLAlchemy models share one metadata; importing this package registers every table."""
 
+from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.cadres import Cadre, CadreStatusEvent, CadreVersion
+from app.models.clients import ApiClient
+from app.models.org_units import OrgUnit
+from app.models.records import (
+    VERSIONED_TABLES,
+    Accident,
+    AccountabilityCase,
+    Assessment,
+    CadreInvestigation,
+    Commendation,
+    Contribution,
+    Inspection,
+    Post,
+    SupervisionItem,
+)
 
-__all__ = ["Base"]
+__all__ = [
+    "VERSIONED_TABLES",
+    "Accident",
+    "AccountabilityCase",
+    "ApiClient",
+    "Assessment",
+    "AuditEvent",
+    "Base",
+    "Cadre",
+    "CadreInvestigation",
+    "CadreStatusEvent",
+    "CadreVersion",
+    "Commendation",
+    "Contribution",
+    "Inspection",
+    "OrgUnit",
+    "Post",
+    "SupervisionItem",
+]

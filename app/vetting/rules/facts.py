@@ -251,9 +251,7 @@ T = TypeVar("T")
 def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: _encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.compare
+            f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare
         }
     if isinstance(value, StrEnum):
         return value.value
@@ -297,7 +295,7 @@ def _decode(tp: Any, value: Any) -> Any:
         return tuple(_decode(item_type, v) for v in value)
     if origin is dict:
         return dict(value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _from_dict(tp, value)
     if tp is datetime:
         return datetime.fromisoformat(value)

@@ -1,0 +1,78 @@
+"""The audit log: list and verify."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import ColumnElement
+
+from app.audit import repository
+from app.audit.schemas import AuditEventOut, AuditFilters, AuditPage, ChainBreak, ChainVerification
+from app.auth.dependencies import Authorized
+from app.auth.scopes import Scope
+from app.context import Context
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.models import AuditEvent
+
+router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
+Auditor = Annotated[Context, Authorized(Scope.AUDIT_READ)]
+
+
+def _conditions(filters: AuditFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    for name in ("actor_client_id", "action", "target_kind", "target_id", "request_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(getattr(AuditEvent, name) == value)
+    if filters.occurred_from is not None:
+        conditions.append(AuditEvent.occurred_at >= filters.occurred_from)
+    if filters.occurred_to is not None:
+        conditions.append(AuditEvent.occurred_at <= filters.occurred_to)
+    return conditions
+
+
+@router.get(
+    "",
+    response_model=AuditPage,
+    operation_id="list_audit_events",
+    responses=problem_responses(401, 403, 422, 503),
+)
+async def list_audit_events(
+    session: SessionDep, ctx: Auditor, filters: Annotated[AuditFilters, Query()]
+) -> AuditPage:
+    """Newest first; filter by actor, action, target, request or time."""
+    events, total = await repository.page(
+        session, _conditions(filters), filters.limit, filters.offset
+    )
+    return AuditPage(
+        items=[AuditEventOut.model_validate(e) for e in events],
+        total=total,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+
+
+@router.get(
+    "/verify",
+    response_model=ChainVerification,
+    operation_id="verify_audit_chain",
+    responses=problem_responses(401, 403, 503),
+)
+async def verify_audit_chain(session: SessionDep, ctx: Auditor) -> ChainVerification:
+    """Walk the whole chain: recompute each event's hash and check it links to the one before.
+    Reports the first event that breaks the chain."""
+    events, head = await repository.count_and_head(session)
+    broken = await repository.first_break(session)
+    if broken is None:
+        return ChainVerification(intact=True, events=events, head_hash=head)
+    reason = (
+        "the event's content does not match its hash (altered)"
+        if broken.hash != broken.recomputed
+        else "prev_hash does not match the previous event's hash (an event was removed or inserted)"
+    )
+    return ChainVerification(
+        intact=False,
+        events=events,
+        head_hash=head,
+        first_break=ChainBreak(seq=broken.seq, event_id=broken.id, reason=reason),
+    )

@@ -1,0 +1,61 @@
+"""Wire schemas for the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from app.schemas import InputModel
+
+
+class AuditEventOut(BaseModel):
+    model_config = {"from_attributes": True}
+
+    seq: int
+    id: UUID
+    occurred_at: datetime
+    actor_client_id: UUID | None
+    actor_name: str
+    action: str = Field(examples=["accountability_case.created"])
+    target_kind: str
+    target_id: str | None
+    request_id: str | None
+    client_ip: str | None
+    summary: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditFilters(InputModel):
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    actor_client_id: UUID | None = None
+    action: str | None = Field(default=None, max_length=80)
+    target_kind: str | None = Field(default=None, max_length=60)
+    target_id: str | None = Field(default=None, max_length=80)
+    request_id: str | None = Field(default=None, max_length=128)
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+class ChainBreak(BaseModel):
+    seq: int
+    event_id: UUID
+    reason: str = Field(description="Which link failed: the event's own hash or its prev_hash.")
+
+
+class ChainVerification(BaseModel):
+    intact: bool
+    events: int
+    head_hash: str | None = Field(description="Hash of the latest event (publish it to anchor).")
+    first_break: ChainBreak | None = None

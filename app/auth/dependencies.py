@@ -1,0 +1,59 @@
+"""FastAPI dependencies: `Authorized(scope)` authenticates the bearer key, checks the scope and
+yields the request's `Context`. The OpenAPI document shows each operation's scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+
+from app.auth.principal import Principal
+from app.auth.scopes import Scope
+from app.auth.service import authenticate
+from app.context import Context
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    bearerFormat="API key",
+    description="`Authorization: Bearer <key>`; keys are created with `vetting keys create`. "
+    "The scopes an operation needs are listed in its security requirement and description.",
+)
+
+
+async def current_principal(
+    session: SessionDep,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized(
+            "Send the API key as `Authorization: Bearer <key>`.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return await authenticate(session, credentials.credentials)
+
+
+async def _authorized(
+    request: Request,
+    security_scopes: SecurityScopes,
+    principal: Principal = Security(current_principal),
+) -> Context:
+    missing = [s for s in security_scopes.scopes if not principal.has(Scope(s))]
+    if missing:
+        raise Forbidden(
+            f"The API client lacks the scope {', '.join(missing)} required here.",
+            required_scopes=security_scopes.scopes,
+        )
+    return Context(
+        principal=principal,
+        request_id=getattr(request.state, "request_id", None),
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+def Authorized(*scopes: Scope) -> Any:
+    """`ctx: Context = Authorized(Scope.RECORDS_WRITE)`."""
+    return Security(_authorized, scopes=[s.value for s in scopes])

@@ -1,0 +1,249 @@
+"""The cadre's lifetime file (终身追责) as it stood on `as_of`, as known at `known_at`: career,
+assessments, accidents in units they led while they led them, accountability, commendations,
+investigations, and the inspections and overdue supervision items of the units they led."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cadres import service as cadres
+from app.cadres.schemas import Cadre
+from app.context import Context
+from app.domain.enums import CadreStatus, ChangeKind, OrgUnitKind, OrgUnitLevel, SafetyRole
+from app.models import Inspection, SupervisionItem
+from app.records import repository
+from app.records.kinds.accidents import AccidentRead
+from app.records.kinds.accountability import CaseRead
+from app.records.kinds.assessments import AssessmentRead
+from app.records.kinds.cadre_records import (
+    CommendationRead,
+    ContributionRead,
+    InvestigationRead,
+    StatusEventRead,
+)
+from app.records.kinds.posts import PostRead
+from app.records.kinds.unit_records import InspectionRead, SupervisionItemRead, is_overdue
+from app.schemas import ReadModel
+from app.security.pii import PiiCipher
+from app.vetting.facts_loader import FactsLoader, RecordSet, accident_fact
+from app.vetting.rules.facts import CadreFacts, PostFact
+
+
+class OrgUnitBrief(ReadModel):
+    id: UUID
+    name: str
+    kind: OrgUnitKind
+    level: OrgUnitLevel
+
+
+class PostHeld(ReadModel):
+    post_id: UUID
+    org_unit_id: UUID
+    title: str
+    safety_role: SafetyRole
+
+
+class CareerEntry(PostRead):
+    org_unit: OrgUnitBrief
+
+
+class AccidentEntry(AccidentRead):
+    post_held: PostHeld = Field(description="The cadre's post in that unit on the day.")
+
+
+class InspectionEntry(InspectionRead):
+    post_held: PostHeld
+
+
+class SupervisionEntry(SupervisionItemRead):
+    post_held: PostHeld
+
+
+class UnitAssessmentEntry(AssessmentRead):
+    post_held: PostHeld
+
+
+class Dossier(BaseModel):
+    cadre: Cadre
+    as_of: date
+    known_at: datetime
+    status_on_as_of: CadreStatus
+    status_events: list[StatusEventRead]
+    career: list[CareerEntry]
+    assessments: list[AssessmentRead]
+    unit_assessments: list[UnitAssessmentEntry] = Field(
+        description="Safety-work assessments of units the cadre held a post in, for those years."
+    )
+    accidents: list[AccidentEntry]
+    accountability_cases: list[CaseRead]
+    commendations: list[CommendationRead]
+    contributions: list[ContributionRead]
+    investigations: list[InvestigationRead]
+    inspections: list[InspectionEntry]
+    overdue_supervision_items: list[SupervisionEntry]
+
+
+def _live(row: Any) -> bool:
+    return bool(row.change != ChangeKind.REVOKED)
+
+
+def _held(post: PostFact) -> PostHeld:
+    return PostHeld(
+        post_id=post.id,
+        org_unit_id=post.org_unit.id,
+        title=post.title,
+        safety_role=post.safety_role,
+    )
+
+
+def _own(records: RecordSet, cadre_id: UUID, name: str) -> list[Any]:
+    return [r for r in records.cadre_records.get(name, {}).get(cadre_id, []) if _live(r)]
+
+
+def _career(records: RecordSet, cadre_id: UUID, as_of: date) -> list[CareerEntry]:
+    entries = []
+    for post, unit in records.posts_of(cadre_id):
+        if _live(post) and post.start_date <= as_of:
+            brief = OrgUnitBrief.model_validate(unit)
+            entries.append(CareerEntry.model_validate({**_columns(post), "org_unit": brief}))
+    return sorted(entries, key=lambda e: (e.start_date, str(e.id)))
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+def _accidents(
+    loader: FactsLoader, records: RecordSet, facts: CadreFacts, as_of: date
+) -> list[AccidentEntry]:
+    entries = []
+    units = {p.org_unit.id for p in facts.posts}
+    for unit_id in units:
+        for row in records.unit_records.get("accidents", {}).get(unit_id, []):
+            fact = accident_fact(row, loader.zone)
+            post = facts.post_on(fact.occurred_on, unit_id)
+            if _live(row) and post is not None and fact.occurred_on <= as_of:
+                entries.append(
+                    AccidentEntry.model_validate({**_columns(row), "post_held": _held(post)})
+                )
+    return sorted(entries, key=lambda e: e.occurred_at)
+
+
+def _unit_assessments(
+    records: RecordSet, facts: CadreFacts, as_of: date
+) -> list[UnitAssessmentEntry]:
+    entries = []
+    for unit_id in {p.org_unit.id for p in facts.posts}:
+        for row in records.unit_records.get("unit_assessments", {}).get(unit_id, []):
+            post = _post_in_year(facts, unit_id, row.year)
+            if _live(row) and post is not None and row.year <= as_of.year:
+                entries.append(
+                    UnitAssessmentEntry.model_validate({**_columns(row), "post_held": _held(post)})
+                )
+    return sorted(entries, key=lambda e: (e.year, str(e.org_unit_id)))
+
+
+def _post_in_year(facts: CadreFacts, unit_id: UUID, year: int) -> PostFact | None:
+    held = [
+        p
+        for p in facts.posts
+        if not p.revoked
+        and p.org_unit.id == unit_id
+        and p.start_date <= date(year, 12, 31)
+        and (p.end_date is None or p.end_date >= date(year, 1, 1))
+    ]
+    return held[0] if held else None
+
+
+async def _unit_items(
+    session: AsyncSession, facts: CadreFacts, as_of: date, known_at: datetime
+) -> tuple[list[InspectionEntry], list[SupervisionEntry]]:
+    units = list({p.org_unit.id for p in facts.posts})
+    if not units:
+        return [], []
+    inspections = await session.execute(
+        repository.latest(Inspection, known_at).where(Inspection.org_unit_id.in_(units))
+    )
+    items = await session.execute(
+        repository.latest(SupervisionItem, known_at).where(SupervisionItem.org_unit_id.in_(units))
+    )
+    found = []
+    for row in inspections.scalars():
+        post = facts.post_on(row.inspected_on, row.org_unit_id)
+        if _live(row) and post is not None and row.inspected_on <= as_of:
+            found.append(
+                InspectionEntry.model_validate({**_columns(row), "post_held": _held(post)})
+            )
+    overdue = []
+    for row in items.scalars():
+        post = facts.post_on(row.due_on, row.org_unit_id)
+        if _live(row) and post is not None and is_overdue(row.due_on, row.completed_on, as_of):
+            overdue.append(
+                SupervisionEntry.model_validate({**_columns(row), "post_held": _held(post)})
+            )
+    return sorted(found, key=lambda e: e.inspected_on), sorted(overdue, key=lambda e: e.due_on)
+
+
+def _dated(rows: list[Any], field: str, as_of: date) -> list[Any]:
+    return [r for r in rows if getattr(r, field) <= as_of]
+
+
+async def build(
+    session: AsyncSession,
+    ctx: Context,
+    cadre_id: UUID,
+    as_of: date,
+    known_at: datetime,
+    cipher: PiiCipher,
+    timezone: str,
+) -> Dossier:
+    cadre = await cadres.get(session, ctx, cadre_id, cipher)
+    loader = FactsLoader(session, timezone)
+    records = await loader.fetch([cadre_id], known_at)
+    if cadre_id not in records.people:
+        from app.errors import NotFound
+
+        raise NotFound(f"Cadre {cadre_id} was not yet recorded at {known_at.isoformat()}.")
+    facts = loader.facts(records, cadre_id)
+    inspections, overdue = await _unit_items(session, facts, as_of, known_at)
+    assessments = [r for r in _own(records, cadre_id, "assessments") if r.year <= as_of.year]
+    return Dossier(
+        cadre=cadre,
+        as_of=as_of,
+        known_at=known_at,
+        status_on_as_of=facts.status_on(as_of),
+        status_events=[
+            StatusEventRead.model_validate(r)
+            for r in _dated(_own(records, cadre_id, "statuses"), "effective_date", as_of)
+        ],
+        career=_career(records, cadre_id, as_of),
+        assessments=[
+            AssessmentRead.model_validate(r)
+            for r in sorted(assessments, key=lambda r: (r.year, r.kind))
+        ],
+        unit_assessments=_unit_assessments(records, facts, as_of),
+        accidents=_accidents(loader, records, facts, as_of),
+        accountability_cases=[
+            CaseRead.model_validate(r)
+            for r in _dated(_own(records, cadre_id, "cases"), "opened_on", as_of)
+        ],
+        commendations=[
+            CommendationRead.model_validate(r)
+            for r in _dated(_own(records, cadre_id, "commendations"), "awarded_on", as_of)
+        ],
+        contributions=[
+            ContributionRead.model_validate(r)
+            for r in _dated(_own(records, cadre_id, "contributions"), "achieved_on", as_of)
+        ],
+        investigations=[
+            InvestigationRead.model_validate(r)
+            for r in _dated(_own(records, cadre_id, "investigations"), "conducted_on", as_of)
+        ],
+        inspections=inspections,
+        overdue_supervision_items=overdue,
+    )

@@ -1,0 +1,36 @@
+"""The jurisdiction tree: Party committees, governments, departments, zones and SOEs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ARRAY, Boolean, CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.domain.enums import Industry, OrgUnitKind, OrgUnitLevel
+from app.models.base import Base
+from app.models.types import enum_type, tstz
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+    __table_args__ = (
+        CheckConstraint("division_code ~ '^[0-9]{6}$'", name="division_code_six_digits"),
+        Index("ix_org_units_path", "path", postgresql_using="gin"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrgUnitKind] = mapped_column(enum_type(OrgUnitKind))
+    level: Mapped[OrgUnitLevel] = mapped_column(enum_type(OrgUnitLevel))
+    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Ancestors from the root down to and including this unit: subtree = path @> {id}.
+    path: Mapped[list[UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
+    division_code: Mapped[str | None] = mapped_column(String(6))
+    is_key_soe: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    industry: Mapped[Industry | None] = mapped_column(enum_type(Industry))
+    document_prefix: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = tstz(server_default=func.now())
+    updated_at: Mapped[datetime] = tstz(server_default=func.now())

@@ -1,0 +1,49 @@
+"""Resident ID numbers at rest: looked up by a keyed hash, stored encrypted, shown masked.
+
+Two keys are derived from the master secret with HKDF-SHA256: one for HMAC-SHA256 (the lookup
+hash; equal numbers give equal hashes, so uniqueness and lookup work without the plain text) and
+one for AES-256-GCM (the stored number, with a random 96-bit nonce prepended).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_NONCE_BYTES = 12
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode()
+    )
+
+
+@dataclass(frozen=True)
+class PiiCipher:
+    hash_key: bytes
+    encryption_key: bytes
+
+    @classmethod
+    def from_secret(cls, secret: str) -> PiiCipher:
+        return cls(
+            hash_key=_derive(secret, b"cadre-vetting/id-number/hmac"),
+            encryption_key=_derive(secret, b"cadre-vetting/id-number/aes-gcm"),
+        )
+
+    def lookup_hash(self, id_number: str) -> bytes:
+        return hmac.new(self.hash_key, id_number.encode(), hashlib.sha256).digest()
+
+    def encrypt(self, id_number: str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + AESGCM(self.encryption_key).encrypt(nonce, id_number.encode(), b"id")
+
+    def decrypt(self, blob: bytes) -> str:
+        nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        return AESGCM(self.encryption_key).decrypt(nonce, ciphertext, b"id").decode()

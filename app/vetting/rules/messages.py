@@ -1,0 +1,93 @@
+"""Values for the rulebook's message templates, in Chinese and English.
+
+Chinese labels come from the enums (app.domain.labels); English ones are the enum's English
+label in running-text case, with a few phrasings that read better in a sentence.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from app.domain.enums import CadreStatus, Circumstance, Purpose, SafetyRole
+from app.domain.labels import en, zh
+from app.vetting.rules.facts import AccidentFact, CaseFact, PostFact
+
+_ENGLISH: Mapping[StrEnum, str] = {
+    Circumstance.DUTIES_NOT_PERFORMED: "failing to perform work-safety duties",
+    Circumstance.OBSTRUCTION: "obstructing safety law enforcement or an accident investigation",
+    Circumstance.REPORTING_FAILURE: (
+        "leadership responsibility for a late, omitted, false or concealed accident report"
+    ),
+    Circumstance.ACCIDENT_RESPONSIBILITY: "leadership responsibility for an accident",
+    Circumstance.OTHER: "other circumstances warranting accountability",
+    Purpose.IMPORTANT_USE: "important use",
+    Purpose.SAFETY_COMMENDATION: "a work-safety commendation",
+    Purpose.SOE_HEAD_APPOINTMENT: "appointment as principal of a key SOE",
+    SafetyRole.FIRST_RESPONSIBLE: "first responsible person",
+    SafetyRole.SOE_PRINCIPAL: "SOE principal",
+    CadreStatus.RETIRED: "retired",
+    CadreStatus.LEFT: "left office",
+}
+
+
+def en_text(member: StrEnum) -> str:
+    return _ENGLISH.get(member) or en(member).lower()
+
+
+def zh_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def date_values(name: str, day: date | None) -> dict[str, str]:
+    """`{name}` as an ISO date and `{name}_zh` as 2025年3月15日 (or "长期"/"open" if none)."""
+    if day is None:
+        return {name: "open-ended", f"{name}_zh": "长期"}
+    return {name: day.isoformat(), f"{name}_zh": zh_date(day)}
+
+
+def labelled(name: str, member: StrEnum | None) -> dict[str, str]:
+    """`{name}_zh` and `{name}_en` for an enum member."""
+    if member is None:
+        return {f"{name}_zh": "未记录", f"{name}_en": "not recorded"}
+    return {f"{name}_zh": zh(member), f"{name}_en": en_text(member)}
+
+
+def case_values(case: CaseFact) -> dict[str, Any]:
+    return {
+        **labelled("circumstance", case.circumstance),
+        **labelled("leniency", case.leniency),
+        **date_values("decision_date", case.decision_date),
+        **date_values("opened_on", case.opened_on),
+        **date_values("completed_on", case.criminal_penalty_completed_on),
+        "document_number": case.document_number or "—",
+    }
+
+
+def accident_values(accident: AccidentFact, org_unit_name: str) -> dict[str, Any]:
+    return {
+        **labelled("level", accident.level),
+        **labelled("industry", accident.industry),
+        **date_values("accident_date", accident.occurred_on),
+        "org_unit_name": org_unit_name,
+    }
+
+
+def post_values(post: PostFact | None) -> dict[str, Any]:
+    if post is None:
+        return {"role_zh": "未记录职务", "role_en": "without a recorded post", "org_unit_name": "—"}
+    return {**labelled("role", post.safety_role), "org_unit_name": post.org_unit.name}
+
+
+class _KeepUnknown(dict[str, Any]):
+    """Leaves an unfilled placeholder visible instead of failing a whole decision over it."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    return string.Formatter().vformat(template, (), _KeepUnknown(values))

@@ -1,0 +1,187 @@
+"""The rulebook as the engine reads it: rules, their periods, settings and citations.
+
+Rulebooks are data (TOML files under `rulebooks/`), so another jurisdiction can ship its own
+periods without touching code; `rulebook_parse.py` turns a file into these frozen objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.domain.enums import (
+    AccidentLevel,
+    AssessmentKind,
+    CadreGrade,
+    Effect,
+    Purpose,
+    SafetyRole,
+    SeedSystem,
+)
+from app.domain.labels import zh
+from app.vetting.rules.decision import RulebookRef
+from app.vetting.rules.periods import Period
+
+# Every placeholder a message template may use; the engine fills those that apply to the
+# record behind a finding. `*_zh` values are Chinese (dates as 2025年3月15日), the others English
+# or language-neutral (ISO dates).
+MESSAGE_PLACEHOLDERS = frozenset(
+    {
+        "purpose_zh",
+        "purpose_en",
+        "from",
+        "from_zh",
+        "until",
+        "until_zh",
+        "free_from",
+        "free_from_zh",
+        "circumstance_zh",
+        "circumstance_en",
+        "decision_date",
+        "decision_date_zh",
+        "opened_on",
+        "opened_on_zh",
+        "document_number",
+        "measure_zh",
+        "measure_en",
+        "leniency_zh",
+        "leniency_en",
+        "months",
+        "completed_on",
+        "completed_on_zh",
+        "accident_date",
+        "accident_date_zh",
+        "level_zh",
+        "level_en",
+        "industry_zh",
+        "industry_en",
+        "org_unit_name",
+        "target_industry_zh",
+        "target_industry_en",
+        "role_zh",
+        "role_en",
+        "year",
+        "grade_zh",
+        "grade_en",
+        "missing_zh",
+        "missing_en",
+        "conducted_on",
+        "conducted_on_zh",
+        "status_zh",
+        "status_en",
+        "basis_zh",
+        "basis_en",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """What a rule blocks for some purposes, and for how long."""
+
+    purposes: tuple[Purpose, ...]
+    period: Period
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    title_zh: str
+    title_en: str
+    effect: Effect
+    system: SeedSystem
+    basis_keys: tuple[str, ...]
+    basis: str  # the citation texts of basis_keys joined with "；"
+    blocks: tuple[Block, ...]
+    message_zh: str
+    message_en: str
+
+    def block_for(self, purpose: Purpose) -> Block | None:
+        return next((b for b in self.blocks if purpose in b.purposes), None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "title": {"zh": self.title_zh, "en": self.title_en},
+            "effect": self.effect.value,
+            "effect_zh": zh(self.effect),
+            "system": self.system.value,
+            "system_zh": zh(self.system),
+            "basis": self.basis,
+            "citations": list(self.basis_keys),
+            "blocks": [
+                {"purposes": [p.value for p in b.purposes], "period": b.period.describe()}
+                for b in self.blocks
+            ],
+            "message_templates": {"zh": self.message_zh, "en": self.message_en},
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds the rules share; every number RULES.md gives is a value here or in a block."""
+
+    responsible_roles: frozenset[SafetyRole]
+    accident_hold_min_level: AccidentLevel
+    soe_bar_accident_levels: frozenset[AccidentLevel]
+    annual_assessment_years_back: int
+    basis_years_back: int
+    basis_assessment_kind: AssessmentKind
+    basis_assessment_grade: CadreGrade
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "responsible_roles": sorted(r.value for r in self.responsible_roles),
+            "accident_hold_min_level": self.accident_hold_min_level.value,
+            "soe_bar_accident_levels": sorted(lv.value for lv in self.soe_bar_accident_levels),
+            "annual_assessment_years_back": self.annual_assessment_years_back,
+            "basis_years_back": self.basis_years_back,
+            "basis_assessment_kind": self.basis_assessment_kind.value,
+            "basis_assessment_grade": self.basis_assessment_grade.value,
+        }
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    id: str
+    version: str
+    title: str
+    jurisdiction: str
+    effective_from: date
+    effective_until: date | None
+    sha256: str  # of the file's exact bytes: a decision names the rulebook it used
+    citations: Mapping[str, str]
+    settings: Settings
+    rules: tuple[Rule, ...]
+    period_basis: str = ""  # citation for how periods are counted (民法典)
+
+    @property
+    def ref(self) -> RulebookRef:
+        return RulebookRef(id=self.id, version=self.version, sha256=self.sha256)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.rule_id for r in self.rules)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.rule_id == rule_id), None)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready description for GET /v1/rulebooks/{id}."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_until": (
+                None if self.effective_until is None else self.effective_until.isoformat()
+            ),
+            "sha256": self.sha256,
+            "period_basis": self.period_basis,
+            "citations": dict(sorted(self.citations.items())),
+            "settings": self.settings.describe(),
+            "rules": [r.describe() for r in self.rules],
+        }

@@ -1,0 +1,206 @@
+"""Turn a rulebook file's TOML table into a validated `Rulebook`.
+
+Validation is strict and names the rule at fault: a rulebook that loads is one the engine can
+apply without surprises (every purpose, effect, system, period kind and citation is known).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from app.domain.enums import (
+    AccidentLevel,
+    AssessmentKind,
+    CadreGrade,
+    Effect,
+    Purpose,
+    SafetyRole,
+    SeedSystem,
+)
+from app.vetting.rules.periods import BLOCKING_KINDS, HOLDING_KINDS, Period, PeriodKind
+from app.vetting.rules.rule_ids import ALL_RULE_IDS
+from app.vetting.rules.rulebook_model import MESSAGE_PLACEHOLDERS, Block, Rule, Rulebook, Settings
+
+E = TypeVar("E", bound=StrEnum)
+
+# Which period kinds make sense for each effect: a note blocks nothing, a hold lasts while
+# something runs or until a record arrives, a veto or block has a countable or open end.
+KINDS_BY_EFFECT: Mapping[Effect, frozenset[PeriodKind]] = {
+    Effect.VETO: BLOCKING_KINDS,
+    Effect.BLOCK: BLOCKING_KINDS,
+    Effect.HOLD: HOLDING_KINDS,
+    Effect.NOTE: frozenset({PeriodKind.NONE}),
+}
+MONTH_KINDS = frozenset({PeriodKind.MONTHS, PeriodKind.PROBATION_PLUS_MONTHS})
+# DESIGN.md §3: appointing a key SOE principal is an appointment with extra bars, and a
+# work-safety commendation is a commendation with a basis requirement — so whatever blocks the
+# first purpose of each pair must also block the second.
+IMPLIED_PURPOSES = {
+    Purpose.APPOINTMENT: Purpose.SOE_HEAD_APPOINTMENT,
+    Purpose.COMMENDATION: Purpose.SAFETY_COMMENDATION,
+}
+
+
+class RulebookError(ValueError):
+    """A rulebook file that cannot be applied; the message names the file and the rule."""
+
+
+def _enum(kind: type[E], value: Any, what: str, where: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise RulebookError(f"{where}: unknown {what} {value!r} (allowed: {allowed})") from None
+
+
+def _require(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in table:
+        raise RulebookError(f"{where}: missing {key!r}")
+    value = table[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise RulebookError(f"{where}: {key!r} must be {kind.__name__}, not {value!r}")
+    return value
+
+
+def _enum_set(kind: type[E], values: list[Any], what: str, where: str) -> frozenset[E]:
+    return frozenset(_enum(kind, v, what, where) for v in values)
+
+
+def _period(entry: Mapping[str, Any], where: str) -> Period:
+    kind = _enum(PeriodKind, entry.get("period"), "period kind", where)
+    months = 0
+    if kind in MONTH_KINDS:
+        months = _require(entry, "months", int, where)
+        if months < 0:
+            raise RulebookError(f"{where}: months must not be negative")
+    years_after = int(entry.get("years_after", 0))
+    return Period(kind=kind, months=months, years_after=years_after)
+
+
+def _purposes(value: Any, where: str) -> tuple[Purpose, ...]:
+    if value == "all":
+        return tuple(Purpose)
+    if not isinstance(value, list) or not value:
+        raise RulebookError(f"{where}: purposes must be a non-empty list or 'all'")
+    return tuple(_enum(Purpose, p, "purpose", where) for p in value)
+
+
+def _blocks(rule: Mapping[str, Any], effect: Effect, where: str) -> tuple[Block, ...]:
+    entries = _require(rule, "blocks", list, where)
+    if not entries:
+        raise RulebookError(f"{where}: blocks must not be empty")
+    blocks = tuple(Block(_purposes(e.get("purposes"), where), _period(e, where)) for e in entries)
+    seen: list[Purpose] = [p for b in blocks for p in b.purposes]
+    repeated = sorted({p.value for p in seen if seen.count(p) > 1})
+    if repeated:
+        raise RulebookError(f"{where}: purposes named in more than one block: {repeated}")
+    for implying, implied in IMPLIED_PURPOSES.items():
+        if implying in seen and implied not in seen:
+            raise RulebookError(f"{where}: blocks {implying.value!r} but not {implied.value!r}")
+    for block in blocks:
+        if block.period.kind not in KINDS_BY_EFFECT[effect]:
+            raise RulebookError(
+                f"{where}: period {block.period.kind.value!r} does not fit effect {effect.value!r}"
+            )
+    return blocks
+
+
+def _template(text: Any, where: str) -> str:
+    if not isinstance(text, str) or not text:
+        raise RulebookError(f"{where}: message template missing")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        raise RulebookError(f"{where}: malformed message template: {error}") from None
+    unknown = sorted(names - MESSAGE_PLACEHOLDERS)
+    if unknown:
+        raise RulebookError(f"{where}: unknown message placeholders {unknown}")
+    return text
+
+
+def _basis(keys: list[Any], citations: Mapping[str, str], where: str) -> tuple[str, ...]:
+    missing = [k for k in keys if k not in citations]
+    if missing or not keys:
+        raise RulebookError(f"{where}: basis names unknown citations {missing or '(none)'}")
+    return tuple(str(k) for k in keys)
+
+
+def parse_rule(table: Mapping[str, Any], citations: Mapping[str, str], source: str) -> Rule:
+    rule_id = _require(table, "rule_id", str, f"{source}: a rule")
+    where = f"{source}: rule {rule_id!r}"
+    if rule_id not in ALL_RULE_IDS:
+        raise RulebookError(f"{where}: unknown rule id (the engine knows {len(ALL_RULE_IDS)})")
+    effect = _enum(Effect, table.get("effect"), "effect", where)
+    keys = _basis(_require(table, "basis", list, where), citations, where)
+    message = _require(table, "message", dict, where)
+    return Rule(
+        rule_id=rule_id,
+        title_zh=_require(table, "title", str, where),
+        title_en=_require(table, "title_en", str, where),
+        effect=effect,
+        system=_enum(SeedSystem, table.get("system"), "system", where),
+        basis_keys=keys,
+        basis="；".join(citations[k] for k in keys),
+        blocks=_blocks(table, effect, where),
+        message_zh=_template(message.get("zh"), f"{where} (zh)"),
+        message_en=_template(message.get("en"), f"{where} (en)"),
+    )
+
+
+def parse_settings(table: Mapping[str, Any], source: str) -> Settings:
+    where = f"{source}: [settings]"
+
+    def read(key: str, kind: type) -> Any:
+        return _require(table, key, kind, where)
+
+    return Settings(
+        responsible_roles=_enum_set(SafetyRole, read("responsible_roles", list), "role", where),
+        accident_hold_min_level=_enum(
+            AccidentLevel, read("accident_hold_min_level", str), "accident level", where
+        ),
+        soe_bar_accident_levels=_enum_set(
+            AccidentLevel, read("soe_bar_accident_levels", list), "accident level", where
+        ),
+        annual_assessment_years_back=read("annual_assessment_years_back", int),
+        basis_years_back=read("basis_years_back", int),
+        basis_assessment_kind=_enum(
+            AssessmentKind, read("basis_assessment_kind", str), "assessment kind", where
+        ),
+        basis_assessment_grade=_enum(
+            CadreGrade, read("basis_assessment_grade", str), "grade", where
+        ),
+    )
+
+
+def _optional_date(value: Any, where: str) -> date | None:
+    if value is None or value == "none":
+        return None
+    if not isinstance(value, date):
+        raise RulebookError(f"{where}: effective_until must be a date or 'none'")
+    return value
+
+
+def parse_rulebook(data: Mapping[str, Any], sha256: str, source: str) -> Rulebook:
+    citations = _require(data, "citations", dict, source)
+    rules = tuple(parse_rule(r, citations, source) for r in _require(data, "rules", list, source))
+    ids = [r.rule_id for r in rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise RulebookError(f"{source}: rules defined twice: {duplicates}")
+    return Rulebook(
+        id=_require(data, "id", str, source),
+        version=_require(data, "version", str, source),
+        title=_require(data, "title", str, source),
+        jurisdiction=_require(data, "jurisdiction", str, source),
+        effective_from=_require(data, "effective_from", date, source),
+        effective_until=_optional_date(data.get("effective_until"), source),
+        sha256=sha256,
+        citations=dict(citations),
+        settings=parse_settings(_require(data, "settings", dict, source), source),
+        rules=rules,
+        period_basis=citations.get("period_counting", ""),
+    )
