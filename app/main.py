@@ -69,12 +69,14 @@ def routers() -> list[APIRouter]:
     from app.org_units.endpoints import router as org_units_router
     from app.records.kinds import ALL_KINDS
     from app.records.router import build_router
+    from app.records.transfers import router as transfers_router
 
     return [
         health_router,
         meta_router,
         org_units_router,
         cadres_router,
+        transfers_router,
         *(build_router(kind) for kind in ALL_KINDS),
         audit_router,
     ]

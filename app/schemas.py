@@ -66,9 +66,9 @@ PositiveInt = Annotated[int, Field(ge=1, strict=True)]
 
 
 def _label(value: Any) -> str | list[str] | None:
-    if isinstance(value, StrEnum) and hasattr(type(value), "__zh__"):
-        label: str = type(value).__zh__[value.value]
-        return label
+    labels = getattr(type(value), "__zh__", None)
+    if isinstance(value, StrEnum) and labels is not None:
+        return str(labels[value.value])
     if isinstance(value, list | tuple) and value and all(isinstance(v, StrEnum) for v in value):
         return [str(_label(v)) for v in value]
     return None
@@ -113,6 +113,16 @@ def page_model(item: type[BaseModel], name: str) -> type[BaseModel]:
         limit=(int, ...),
         offset=(int, ...),
     )
+
+
+class AmendmentBase(InputModel):
+    reason: Annotated[str, Field(min_length=2, max_length=2000)] = Field(
+        description="Why the record is corrected (kept with the new version)."
+    )
+    expected_version: int | None = Field(
+        default=None, ge=1, description="Refuse (409) if the record has moved past this version."
+    )
+    changes: InputModel
 
 
 class Revocation(InputModel):

@@ -20,6 +20,7 @@ from app.main import create_app
 from app.models import Base
 from app.runtime import migrate
 from tests.dbutil import TestServer, create_database, drop_database
+from tests.factories import Api
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +118,5 @@ async def admin_key(app: FastAPI, clean_db: None) -> str:
 
 
 @pytest.fixture
-async def api(client: httpx.AsyncClient, admin_key: str) -> "Api":
-    from tests.factories import Api
-
+async def api(client: httpx.AsyncClient, admin_key: str) -> Api:
     return Api(client, admin_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -15,9 +15,9 @@ _sequence = itertools.count(100)
 
 def id_number(born: date = date(1975, 6, 15), region: str = "510502", male: bool = True) -> str:
     """A valid resident ID number, unique within the test run."""
-    seq = next(_sequence) % 1000
-    if (seq % 2 == 1) != male:
-        seq = (seq + 1) % 1000
+    n = next(_sequence)
+    seq = (n % 500) * 2 + (1 if male else 0)
+    born = born + timedelta(days=n // 500)
     first17 = f"{region}{born:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 
@@ -35,9 +35,9 @@ class Api:
         data: dict[str, Any] = response.json()
         return data
 
-    async def get(self, path: str, status: int = 200, **params: Any) -> Any:
+    async def get(self, path: str, expect: int = 200, **params: Any) -> Any:
         response = await self.http.get(path, params=params, headers=self.headers)
-        assert response.status_code == status, response.text
+        assert response.status_code == expect, response.text
         return response.json()
 
     async def org_unit(self, name: str = "泸州市", **fields: Any) -> dict[str, Any]:

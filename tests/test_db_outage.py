@@ -31,9 +31,7 @@ async def outage_client(
     own_server: embedded.EmbeddedServer,
 ) -> AsyncIterator[httpx.AsyncClient]:
     url = with_database(own_server.url(), "outage")
-    app = create_app(
-        Settings(database_url=url, db_connect_timeout_seconds=2, secret_key="s" * 40)
-    )
+    app = create_app(Settings(database_url=url, db_connect_timeout_seconds=2, secret_key="s" * 40))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

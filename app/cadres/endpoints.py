@@ -11,23 +11,21 @@ from app.auth.scopes import Scope
 from app.cadres import dossier, service
 from app.cadres.schemas import (
     Cadre,
+    CadreAmendment,
     CadreCreate,
     CadreFilters,
     CadreLookup,
     CadrePage,
     CadreVersion,
 )
-from app.cadres.service import CADRE_DETAILS
 from app.context import Context
 from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.errors import problem_responses
-from app.records.router import amendment_model
 
 router = APIRouter(prefix="/v1/cadres", tags=["cadres"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
-CadreAmendment = amendment_model(CADRE_DETAILS)
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 
@@ -75,7 +73,7 @@ async def amend_cadre(
     body: CadreAmendment,
     session: SessionDep,
     ctx: Writer,
-    cipher: CipherDep,  # type: ignore[valid-type]
+    cipher: CipherDep,
 ) -> Cadre:
     """Correct a cadre's name or gender; the old version is kept with who, when and why."""
     return await service.amend(
@@ -85,7 +83,7 @@ async def amend_cadre(
         body.changes,
         body.reason,
         body.expected_version,
-        cipher,  # type: ignore[attr-defined]
+        cipher,
     )
 
 

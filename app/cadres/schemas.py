@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from app.domain import idnumber
 from app.domain.enums import CadreStatus, Gender
-from app.schemas import InputModel, IsoDate, RecordMeta
+from app.schemas import AmendmentBase, InputModel, IsoDate, RecordMeta
 
 Name = Annotated[str, Field(min_length=1, max_length=100, examples=["张明"])]
 IdNumberText = Annotated[
@@ -59,6 +59,15 @@ class CadreDetails(InputModel):
 
     name: Name
     gender: Gender
+
+
+class CadreChanges(InputModel):
+    name: Name | None = None
+    gender: Gender | None = None
+
+
+class CadreAmendment(AmendmentBase):
+    changes: CadreChanges
 
 
 class CadreLookup(InputModel):

@@ -8,7 +8,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     CheckConstraint,
     Date,
@@ -21,6 +20,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 

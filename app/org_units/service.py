@@ -65,7 +65,8 @@ async def _parent(session: AsyncSession, ctx: Context, payload: OrgUnitCreate) -
     await jurisdiction.ensure_org_unit(session, ctx.principal, parent.id, field="body.parent_id")
     if _LEVEL_ORDER.index(payload.level) < _LEVEL_ORDER.index(parent.level):
         raise Unprocessable(
-            f"A {payload.level.value}-level unit cannot sit under a {parent.level.value}-level one.",
+            f"A {payload.level.value}-level unit cannot sit under "
+            f"a {parent.level.value}-level one.",
             errors=[("body.level", f"higher than the parent's level {parent.level.value}")],
         )
     return parent

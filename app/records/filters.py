@@ -4,6 +4,7 @@ contains; `under` → org unit in that subtree; plus the caller's jurisdiction."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -39,31 +40,36 @@ class CadreFilters(ListFilters):
     cadre_id: UUID | None = None
 
 
-def _condition(model: Any, name: str, value: Any) -> ColumnElement[bool]:
+_SUFFIXES: tuple[tuple[str, Callable[[Any, Any], Any]], ...] = (
+    ("_from", lambda column, value: column >= value),
+    ("_to", lambda column, value: column <= value),
+    ("_contains", lambda column, value: column.any(value)),
+)
+
+
+def _condition(model: Any, name: str, value: Any) -> Any:
     if name == "under":
-        return model.org_unit_id.in_(jurisdiction.units_under(value))  # type: ignore[no-any-return]
-    for suffix, build in (
-        ("_from", lambda c, v: c >= v),
-        ("_to", lambda c, v: c <= v),
-        ("_contains", lambda c, v: c.any(v)),
-    ):
+        return model.org_unit_id.in_(jurisdiction.units_under(value))
+    for suffix, build in _SUFFIXES:
         if name.endswith(suffix) and hasattr(model, name.removesuffix(suffix)):
-            return build(getattr(model, name.removesuffix(suffix)), value)  # type: ignore[no-any-return]
-    return getattr(model, name) == value  # type: ignore[no-any-return]
+            return build(getattr(model, name.removesuffix(suffix)), value)
+    return getattr(model, name) == value
 
 
 def _visibility(kind: RecordKind, ctx: Context) -> ColumnElement[bool] | None:
     model, principal = kind.model, ctx.principal
-    parts = []
-    if hasattr(model, "cadre_id"):
-        cadre = jurisdiction.cadre_visible(principal, model.cadre_id)
-        parts.append(and_(model.cadre_id.is_not(None), cadre) if cadre is not None else None)
-    if hasattr(model, "org_unit_id"):
-        unit = jurisdiction.org_unit_visible(principal, model.org_unit_id)
-        parts.append(and_(model.org_unit_id.is_not(None), unit) if unit is not None else None)
-    if not parts or any(p is None for p in parts):
+    if principal.unrestricted:
         return None
-    return or_(*parts)
+    parts: list[ColumnElement[bool]] = []
+    for column, visible in (
+        ("cadre_id", jurisdiction.cadre_visible),
+        ("org_unit_id", jurisdiction.org_unit_visible),
+    ):
+        if hasattr(model, column):
+            condition = visible(principal, getattr(model, column))
+            assert condition is not None
+            parts.append(and_(getattr(model, column).is_not(None), condition))
+    return or_(*parts) if parts else None
 
 
 def conditions_for(kind: RecordKind, ctx: Context, filters: BaseModel) -> list[ColumnElement[bool]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from pydantic import BaseModel, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,7 +68,7 @@ def partial_model(model: type[InputModel], exclude: tuple[str, ...]) -> type[Inp
         optional = copy.copy(info)
         optional.default = None
         optional.default_factory = None
-        fields[name] = (info.annotation | None, optional)
+        fields[name] = (Optional[info.annotation], optional)  # noqa: UP045
     partial: type[InputModel] = create_model(  # type: ignore[call-overload]
         f"{model.__name__.removesuffix('Create')}Changes", __base__=InputModel, **fields
     )

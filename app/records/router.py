@@ -18,18 +18,16 @@ from app.errors import problem_responses
 from app.records import service
 from app.records.filters import conditions_for
 from app.records.kind import RecordKind
-from app.schemas import InputModel, Revocation, page_model
+from app.schemas import AmendmentBase, Revocation, page_model
 
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
 
 
-def amendment_model(kind: RecordKind) -> type[InputModel]:
-    model: type[InputModel] = create_model(  # type: ignore[call-overload]
+def amendment_model(kind: RecordKind) -> type[AmendmentBase]:
+    model: type[AmendmentBase] = create_model(  # type: ignore[call-overload]
         f"{kind.create.__name__.removesuffix('Create')}Amendment",
-        __base__=InputModel,
-        reason=(str, Field(min_length=2, max_length=2000, description="Why it is corrected.")),
-        expected_version=(int | None, Field(default=None, ge=1)),
+        __base__=AmendmentBase,
         changes=(kind.amend, Field(description="Only the fields to change.")),
     )
     return model
@@ -58,7 +56,7 @@ def build_router(kind: RecordKind) -> APIRouter:
         operation_id=f"create_{kind.name}",
         summary=f"Record a {kind.title.lower()}",
     )
-    async def create(payload: kind.create, session: SessionDep, ctx: Writer) -> Any:  # type: ignore[name-defined]
+    async def create(payload: kind.create, session: SessionDep, ctx: Writer) -> Any:
         return _read(kind, await service.create(session, ctx, kind, payload))
 
     @router.get(
@@ -71,7 +69,7 @@ def build_router(kind: RecordKind) -> APIRouter:
     async def list_(
         session: SessionDep,
         ctx: Reader,
-        filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
+        filters: Annotated[Filters, Query()],
     ) -> Any:
         conditions = conditions_for(kind, ctx, filters)
         rows, total = await service.page(session, kind, conditions, filters)
@@ -101,7 +99,7 @@ def build_router(kind: RecordKind) -> APIRouter:
         operation_id=f"amend_{kind.name}",
         summary=f"Correct a {kind.title.lower()} (new version)",
     )
-    async def amend(record_id: UUID, body: Amendment, session: SessionDep, ctx: Writer) -> Any:  # type: ignore[valid-type]
+    async def amend(record_id: UUID, body: Amendment, session: SessionDep, ctx: Writer) -> Any:
         row = await service.amend(
             session,
             ctx,
@@ -109,7 +107,7 @@ def build_router(kind: RecordKind) -> APIRouter:
             record_id,
             body.changes,
             body.reason,
-            body.expected_version,  # type: ignore[attr-defined]
+            body.expected_version,
         )
         return _read(kind, row)
 
@@ -129,7 +127,7 @@ def build_router(kind: RecordKind) -> APIRouter:
     @router.get(
         "/{record_id}/history",
         response_model=list[Read],
-        responses=READ_ERRORS,  # type: ignore[valid-type]
+        responses=READ_ERRORS,
         operation_id=f"get_{kind.name}_history",
         summary=f"Every version of a {kind.title.lower()}",
     )

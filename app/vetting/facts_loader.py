@@ -95,7 +95,8 @@ def org_unit_ref(unit: Any) -> OrgUnitRef:
 
 
 async def _rows(session: AsyncSession, query: Select[Any]) -> Rows:
-    return (await session.execute(query)).scalars().all()
+    rows: Rows = (await session.execute(query)).scalars().all()
+    return rows
 
 
 async def _posts(session: AsyncSession, ids: Sequence[UUID], known_at: datetime | None) -> Rows:

@@ -110,7 +110,8 @@ def eligible_from_of(outcome: Outcome, findings: Iterable[Finding], as_of: date)
 
     None when pending (nobody can tell yet) or when an in-force block has no end: a permanent
     bar, or a block that lasts until a missing record (e.g. a commendation basis) is recorded —
-    the date then depends on a fact the service does not have.
+    the date then depends on a fact the service does not have. Holds do not move the date: a
+    hold that is still running then will make that day's decision pending instead.
     """
     if outcome is Outcome.ELIGIBLE:
         return as_of

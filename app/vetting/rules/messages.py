@@ -6,7 +6,6 @@ label in running-text case, with a few phrasings that read better in a sentence.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -90,4 +89,4 @@ class _KeepUnknown(dict[str, Any]):
 
 
 def render(template: str, values: Mapping[str, Any]) -> str:
-    return string.Formatter().vformat(template, (), _KeepUnknown(values))
+    return template.format_map(_KeepUnknown(values))

@@ -32,8 +32,10 @@ __all__ = [
 
 def _resolve(path_or_name: str | Path) -> Path:
     path = Path(path_or_name)
-    if path.suffix == ".toml" or path.is_file():
+    if path.is_file():
         return path
+    if path.suffix == ".toml":
+        raise RulebookError(f"no rulebook file at {path}")
     shipped = RULEBOOK_DIR / f"{path_or_name}.toml"
     if not shipped.is_file():
         known = ", ".join(available_rulebooks())

@@ -7,7 +7,7 @@ periods without touching code; `rulebook_parse.py` turns a file into these froze
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -156,6 +156,11 @@ class Rulebook:
     settings: Settings
     rules: tuple[Rule, ...]
     period_basis: str = ""  # citation for how periods are counted (民法典)
+    _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Looked up once per finding: index the rules rather than scan them each time.
+        object.__setattr__(self, "_by_id", {r.rule_id: r for r in self.rules})
 
     @property
     def ref(self) -> RulebookRef:
@@ -166,7 +171,7 @@ class Rulebook:
         return tuple(r.rule_id for r in self.rules)
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.rule_id == rule_id), None)
+        return self._by_id.get(rule_id)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description for GET /v1/rulebooks/{id}."""

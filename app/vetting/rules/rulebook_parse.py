@@ -77,7 +77,7 @@ def _period(entry: Mapping[str, Any], where: str) -> Period:
         months = _require(entry, "months", int, where)
         if months < 0:
             raise RulebookError(f"{where}: months must not be negative")
-    years_after = int(entry.get("years_after", 0))
+    years_after = _require(entry, "years_after", int, where) if "years_after" in entry else 0
     return Period(kind=kind, months=months, years_after=years_after)
 
 
@@ -93,6 +93,8 @@ def _blocks(rule: Mapping[str, Any], effect: Effect, where: str) -> tuple[Block,
     entries = _require(rule, "blocks", list, where)
     if not entries:
         raise RulebookError(f"{where}: blocks must not be empty")
+    if not all(isinstance(e, dict) for e in entries):
+        raise RulebookError(f"{where}: every block must be a table {{purposes, period, ...}}")
     blocks = tuple(Block(_purposes(e.get("purposes"), where), _period(e, where)) for e in entries)
     seen: list[Purpose] = [p for b in blocks for p in b.purposes]
     repeated = sorted({p.value for p in seen if seen.count(p) > 1})
@@ -186,7 +188,10 @@ def _optional_date(value: Any, where: str) -> date | None:
 
 def parse_rulebook(data: Mapping[str, Any], sha256: str, source: str) -> Rulebook:
     citations = _require(data, "citations", dict, source)
-    rules = tuple(parse_rule(r, citations, source) for r in _require(data, "rules", list, source))
+    tables = _require(data, "rules", list, source)
+    if not all(isinstance(t, dict) for t in tables):
+        raise RulebookError(f"{source}: every [[rules]] entry must be a table")
+    rules = tuple(parse_rule(t, citations, source) for t in tables)
     ids = [r.rule_id for r in rules]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

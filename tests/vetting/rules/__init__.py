@@ -8,7 +8,7 @@ for every year, so a test adds only the records its rule is about.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -219,7 +219,7 @@ def cadre(
         cadre_id=UUID(int=0xCADE),
         name="张某某",
         birth_date=date(1970, 5, 1),
-        known_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+        known_at=datetime(2026, 11, 1, tzinfo=UTC),
         target=None if target is None else TargetPost(target, "董事长"),
         **{name: tuple(values) for name, values in slots.items()},
     )

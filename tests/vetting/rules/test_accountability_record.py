@@ -127,7 +127,11 @@ def test_a_serving_cadre_gets_no_lifetime_note() -> None:
 
 
 def test_the_evidence_names_the_post_held_when_the_accident_happened_two_posts_ago() -> None:
-    first_unit, second_unit, third_unit = org("合江县人民政府"), org("泸县人民政府"), org("市应急局")
+    first_unit, second_unit, third_unit = (
+        org("合江县人民政府"),
+        org("泸县人民政府"),
+        org("市应急局"),
+    )
     posts = (
         post(first_unit, start="2014-01-01", end="2017-12-31", title="合江县县长"),
         post(second_unit, start="2018-01-01", end="2021-12-31", title="泸县县长"),

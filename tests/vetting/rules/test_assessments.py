@@ -96,13 +96,17 @@ def test_a_revoked_weak_grade_leaves_the_previous_year_missing() -> None:
         (P.COMMENDATION, False),
     ],
 )
-def test_a_missing_previous_year_assessment_holds_candidacy(purpose: Purpose, pending: bool) -> None:
+def test_a_missing_previous_year_assessment_holds_candidacy(
+    purpose: Purpose, pending: bool
+) -> None:
     decision = vet(cadre(annual_years=PREVIOUS), purpose, as_of="2025-04-01")
     assert (decision.outcome is Outcome.PENDING) is pending
 
 
 def test_the_missing_assessment_hold_names_the_missing_record() -> None:
-    finding = only(vet(cadre(annual_years=PREVIOUS), as_of="2026-03-01"), "hold.annual_assessment_missing")
+    finding = only(
+        vet(cadre(annual_years=PREVIOUS), as_of="2026-03-01"), "hold.annual_assessment_missing"
+    )
     assert "缺少2025年度年度考核结果" in finding.message.zh
     assert "annual assessment for 2025" in finding.message.en
     assert (finding.effect, finding.evidence.record_id) == (Effect.HOLD, None)
@@ -167,7 +171,9 @@ def test_a_leader_who_left_during_the_failed_year_is_still_blocked() -> None:
     old = post(start="2020-01-01", end="2024-02-29")
     new = post(org("市交通运输局"), start="2024-03-01", role=SafetyRole.TEAM_MEMBER)
     facts = cadre(old, new, unit_assessment(HOME, 2024, UnitGrade.FAIL))
-    finding = only(vet(facts, P.COMMENDATION, as_of="2025-03-01"), "assessment.unit_safety_work_fail")
+    finding = only(
+        vet(facts, P.COMMENDATION, as_of="2025-03-01"), "assessment.unit_safety_work_fail"
+    )
     assert finding.evidence.post is not None and finding.evidence.post.post_id == old.id
     assert HOME.name in finding.message.zh
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
@@ -34,6 +34,7 @@ from app.vetting.rules import (
 )
 from app.vetting.rules.decision import eligible_from_of, outcome_of
 from app.vetting.rules.facts import CadreFacts, facts_sha256
+from app.vetting.rules.messages import render
 from app.vetting.rules.rulebook import default_rulebook
 from tests.vetting.rules import (
     HOME,
@@ -161,7 +162,7 @@ def test_the_decision_survives_a_round_trip_through_json(purpose: Purpose) -> No
     decision = replace(
         vet(rich_facts(), purpose),
         decision_id=UUID(int=42),
-        evaluated_at=datetime(2025, 1, 15, 9, 30, tzinfo=timezone.utc),
+        evaluated_at=datetime(2025, 1, 15, 9, 30, tzinfo=UTC),
     )
     data = json.loads(json.dumps(decision_to_dict(decision)))
     assert decision_from_dict(data) == decision
@@ -250,3 +251,9 @@ def test_the_decision_type_is_frozen() -> None:
     decision: Decision = vet(cadre())
     with pytest.raises(AttributeError):
         decision.outcome = Outcome.INELIGIBLE  # type: ignore[misc]
+
+
+def test_a_template_placeholder_without_a_value_stays_visible_instead_of_failing() -> None:
+    assert render("截至{until_zh}，{unknown}", {"until_zh": "2025年3月15日"}) == (
+        "截至2025年3月15日，{unknown}"
+    )

@@ -146,7 +146,9 @@ def _row_id(row: tuple[str, dict[str, Any], Purpose, str]) -> str:
     return f"{row[0]}-{row[2].value}-{'-'.join(str(v) for v in row[1].values())}"
 
 
-@pytest.mark.parametrize(("rule_id", "fields", "purpose", "last"), PERIODS, ids=map(_row_id, PERIODS))
+@pytest.mark.parametrize(
+    ("rule_id", "fields", "purpose", "last"), PERIODS, ids=map(_row_id, PERIODS)
+)
 def test_the_measure_still_blocks_on_its_last_day(
     rule_id: str, fields: dict[str, Any], purpose: Purpose, last: str
 ) -> None:
@@ -160,7 +162,9 @@ def test_the_measure_still_blocks_on_its_last_day(
     assert decision.outcome is Outcome.INELIGIBLE
 
 
-@pytest.mark.parametrize(("rule_id", "fields", "purpose", "last"), PERIODS, ids=map(_row_id, PERIODS))
+@pytest.mark.parametrize(
+    ("rule_id", "fields", "purpose", "last"), PERIODS, ids=map(_row_id, PERIODS)
+)
 def test_the_measure_is_spent_on_the_first_free_day(
     rule_id: str, fields: dict[str, Any], purpose: Purpose, last: str
 ) -> None:

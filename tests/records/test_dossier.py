@@ -1,0 +1,181 @@
+"""The lifetime dossier: every post, as of a day, as known at a time."""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.factories import Api
+
+
+async def _career(api: Api) -> dict[str, Any]:
+    city = await api.org_unit("泸州市人民政府")
+    naxi = await api.org_unit("纳溪区人民政府", level="county", parent_id=city["id"])
+    gulin = await api.org_unit("古蔺县人民政府", level="county", parent_id=city["id"])
+    dept = await api.org_unit(
+        "泸州市住房和城乡建设局", kind="government_department", parent_id=city["id"]
+    )
+    cadre = await api.cadre("周强")
+    first = await api.post_held(
+        cadre["id"],
+        naxi["id"],
+        start="2008-01-01",
+        title="副区长",
+        position="deputy",
+        safety_role="safety_lead",
+    )
+    moved = await api.post(
+        f"/v1/posts/{first['id']}/transfer",
+        {
+            "end_date": "2013-06-30",
+            "reason": "调任",
+            "new_post": {
+                "org_unit_id": gulin["id"],
+                "title": "县长",
+                "position": "principal",
+                "safety_role": "first_responsible",
+                "team_rank": 1,
+                "start_date": "2013-07-01",
+            },
+        },
+        status=200,
+    )
+    second = moved["opened"]
+    moved = await api.post(
+        f"/v1/posts/{second['id']}/transfer",
+        {
+            "end_date": "2019-12-31",
+            "reason": "调任",
+            "new_post": {
+                "org_unit_id": dept["id"],
+                "title": "局长",
+                "position": "principal",
+                "safety_role": "first_responsible",
+                "start_date": "2020-01-01",
+            },
+        },
+        status=200,
+    )
+    third = moved["opened"]
+    await api.post(
+        f"/v1/posts/{third['id']}/amendments",
+        {"reason": "退休", "changes": {"end_date": "2024-06-30"}},
+        status=200,
+    )
+    await api.post(
+        "/v1/cadre-status-events",
+        {"cadre_id": cadre["id"], "status": "retired", "effective_date": "2024-07-01"},
+    )
+    # One accident in each unit while the cadre led it, one in Naxi after they left.
+    a1 = await api.accident(naxi["id"], occurred_at="2010-03-01T09:00:00+08:00")
+    a2 = await api.accident(gulin["id"], occurred_at="2016-08-08T23:30:00+08:00", deaths=4)
+    a3 = await api.accident(dept["id"], occurred_at="2022-01-05T14:00:00+08:00")
+    await api.accident(naxi["id"], occurred_at="2015-01-01T09:00:00+08:00")
+    case = await api.case(
+        cadre["id"], accident_id=a2["id"], opened_on="2016-09-01", decision_date="2016-12-01"
+    )
+    return {
+        "cadre": cadre,
+        "posts": [first, second, third],
+        "accidents": [a1, a2, a3],
+        "case": case,
+        "units": [naxi, gulin, dept],
+    }
+
+
+async def test_dossier_of_a_retired_cadre_shows_all_three_posts(api: Api) -> None:
+    world = await _career(api)
+    dossier = await api.get(f"/v1/cadres/{world['cadre']['id']}/dossier", as_of="2025-01-01")
+    assert dossier["status_on_as_of"] == "retired"
+    assert [p["org_unit"]["name"] for p in dossier["career"]] == [
+        "纳溪区人民政府",
+        "古蔺县人民政府",
+        "泸州市住房和城乡建设局",
+    ]
+    assert [a["id"] for a in dossier["accidents"]] == [a["id"] for a in world["accidents"]]
+    held = [a["post_held"]["post_id"] for a in dossier["accidents"]]
+    assert held == [p["id"] for p in world["posts"]]
+    assert [c["id"] for c in dossier["accountability_cases"]] == [world["case"]["id"]]
+
+
+async def test_dossier_as_of_an_earlier_day_shows_only_what_stood_then(api: Api) -> None:
+    world = await _career(api)
+    dossier = await api.get(f"/v1/cadres/{world['cadre']['id']}/dossier", as_of="2014-01-01")
+    assert dossier["status_on_as_of"] == "serving"
+    assert len(dossier["career"]) == 2
+    assert [a["id"] for a in dossier["accidents"]] == [world["accidents"][0]["id"]]
+    assert dossier["accountability_cases"] == []
+
+
+async def test_known_at_before_an_amendment_shows_the_old_version(api: Api) -> None:
+    world = await _career(api)
+    case = world["case"]
+    await asyncio.sleep(0.01)
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    await api.post(
+        f"/v1/accountability-cases/{case['id']}/amendments",
+        {"reason": "复核后加重", "changes": {"methods": ["removal"]}},
+        status=200,
+    )
+    path = f"/v1/cadres/{world['cadre']['id']}/dossier"
+    now = await api.get(path)
+    then = await api.get(path, known_at=before)
+    assert now["accountability_cases"][0]["methods"] == ["removal"]
+    assert then["accountability_cases"][0]["methods"] == ["admonishment"]
+    assert then["accountability_cases"][0]["version"] == 1
+    old = await api.get(f"/v1/accountability-cases/{case['id']}", known_at=before)
+    assert old["version"] == 1
+
+
+async def test_known_at_before_a_record_existed_leaves_it_out(api: Api) -> None:
+    world = await _career(api)
+    cadre = world["cadre"]
+    await asyncio.sleep(0.01)
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    await api.case(
+        cadre["id"],
+        circumstance="duties_not_performed",
+        opened_on="2021-01-01",
+        decision_date="2021-02-01",
+    )
+    then = await api.get(f"/v1/cadres/{cadre['id']}/dossier", known_at=before)
+    now = await api.get(f"/v1/cadres/{cadre['id']}/dossier")
+    assert len(then["accountability_cases"]) == 1
+    assert len(now["accountability_cases"]) == 2
+
+
+async def test_dossier_lists_inspections_and_overdue_items_of_units_led(api: Api) -> None:
+    world = await _career(api)
+    gulin = world["units"][1]
+    await api.post(
+        "/v1/inspections",
+        {
+            "org_unit_id": gulin["id"],
+            "inspected_on": "2017-04-01",
+            "findings": "隐患排查不彻底",
+            "rating": "fail",
+        },
+    )
+    await api.post(
+        "/v1/inspections",
+        {
+            "org_unit_id": gulin["id"],
+            "inspected_on": "2021-04-01",
+            "findings": "继任者任内",
+            "rating": "pass",
+        },
+    )
+    await api.post(
+        "/v1/supervision-items",
+        {
+            "org_unit_id": gulin["id"],
+            "task": "整改",
+            "assigned_on": "2018-01-01",
+            "due_on": "2018-03-01",
+        },
+    )
+    dossier = await api.get(f"/v1/cadres/{world['cadre']['id']}/dossier")
+    assert [i["findings"] for i in dossier["inspections"]] == ["隐患排查不彻底"]
+    assert len(dossier["overdue_supervision_items"]) == 1
+    assert dossier["overdue_supervision_items"][0]["overdue"] is True
