@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.config import PROJECT_ROOT, get_settings
+from app.errors import AppError
 from app.logs import configure_logging
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
@@ -48,14 +49,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.runtime import Database, load_demo, migrate
+
+    settings = get_settings()
+    db = Database(settings)
+    try:
+        migrate(db.url)
+        result = load_demo(db.url, settings, force=args.force)
+        print(result)
+    finally:
+        db.close()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.runtime import Database, migrate
+    from app.runtime import Database, demo_key_notice, load_demo, migrate
     from app.server import serve
 
     settings = get_settings()
     db = Database(settings)
     migrate(db.url)
     base = f"http://{args.host}:{args.port}"
+    if args.demo:
+        print(load_demo(db.url, settings, force=False), flush=True)
+        print(demo_key_notice(settings), flush=True)
     print(f"Database: {db.description}", flush=True)
     print(f"Serving the Cadre Safety Vetting Service on {base}", flush=True)
     print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json", flush=True)
@@ -80,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
     serve.set_defaults(func=cmd_serve)
 
+    demo = sub.add_parser("demo", help="load the Luzhou demo data set into an empty database")
+    demo.add_argument("--force", action="store_true", help="load even if the database has data")
+    demo.set_defaults(func=cmd_demo)
+
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(func=cmd_migrate)
@@ -88,6 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", default=str(OPENAPI_PATH))
     openapi.add_argument("--check", action="store_true", help="exit 1 if the file differs")
     openapi.set_defaults(func=cmd_openapi)
+
+    from app import cli_keys
+
+    cli_keys.add_parser(sub)
     return parser
 
 
@@ -96,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_json)
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
-    return func(args)
+    try:
+        return func(args)
+    except (ValueError, AppError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -46,12 +46,6 @@ async def first_break(session: AsyncSession) -> Any | None:
 
 
 async def count_and_head(session: AsyncSession) -> tuple[int, str | None]:
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery(),
-            )
-        )
-    ).one()
-    return int(row[0]), row[1]
+    total = await session.scalar(select(func.count()).select_from(AuditEvent))
+    head = await session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+    return int(total or 0), head

@@ -1,0 +1,164 @@
+"""The audit log: one event per write in the same transaction, hash-chained, tamper-evident."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import Api, id_number
+from tests.records.test_lifecycle import KINDS
+
+
+async def _events_for(api: Api, request_id: str) -> list[dict[str, Any]]:
+    page = await api.get("/v1/audit-events", request_id=request_id)
+    return list(page["items"])
+
+
+async def _write(
+    api: Api, method: str, path: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    request_id = uuid.uuid4().hex
+    response = await api.http.request(
+        method, path, json=body, headers={**api.headers, "X-Request-ID": request_id}
+    )
+    assert response.status_code < 300, response.text
+    return response.json(), await _events_for(api, request_id)
+
+
+async def test_every_write_endpoint_appends_exactly_one_event(api: Api) -> None:
+    unit, events = await _write(
+        api,
+        "POST",
+        "/v1/org-units",
+        {"name": "泸州市人民政府", "kind": "government", "level": "city"},
+    )
+    assert [e["action"] for e in events] == ["org_unit.created"]
+    _, events = await _write(api, "PATCH", f"/v1/org-units/{unit['id']}", {"name": "泸州市政府"})
+    assert [e["action"] for e in events] == ["org_unit.updated"]
+    cadre, events = await _write(
+        api, "POST", "/v1/cadres", {"id_number": id_number(), "name": "甲"}
+    )
+    assert [e["action"] for e in events] == ["cadre.created"]
+    assert events[0]["summary"]["id_number"].count("*") == 8
+    _, events = await _write(
+        api,
+        "POST",
+        f"/v1/cadres/{cadre['id']}/amendments",
+        {"reason": "更名", "changes": {"name": "乙"}},
+    )
+    assert [e["action"] for e in events] == ["cadre.amended"]
+    post = await api.post_held(cadre["id"], unit["id"])
+    accident = await api.accident(unit["id"])
+    world = {"cadre": cadre, "county": unit, "accident": accident, "post": post}
+    for kind, build in KINDS.items():
+        body, changes, _ = build(world)
+        created, events = await _write(api, "POST", f"/v1/{kind}", body)
+        name = events[0]["target_kind"]
+        assert [e["action"] for e in events] == [f"{name}.created"], kind
+        assert events[0]["target_id"] == created["id"]
+        _, events = await _write(
+            api,
+            "POST",
+            f"/v1/{kind}/{created['id']}/amendments",
+            {"reason": "更正", "changes": changes},
+        )
+        assert [e["action"] for e in events] == [f"{name}.amended"], kind
+        _, events = await _write(
+            api, "POST", f"/v1/{kind}/{created['id']}/revocation", {"reason": "撤销"}
+        )
+        assert [e["action"] for e in events] == [f"{name}.revoked"], kind
+    _, events = await _write(
+        api,
+        "POST",
+        f"/v1/posts/{post['id']}/transfer",
+        {
+            "end_date": "2020-01-01",
+            "reason": "调任",
+            "new_post": {
+                "org_unit_id": unit["id"],
+                "title": "书记",
+                "position": "principal",
+                "safety_role": "first_responsible",
+                "start_date": "2020-01-02",
+            },
+        },
+    )
+    assert sorted(e["action"] for e in events) == ["post.amended", "post.created"]
+
+
+async def test_a_failed_write_leaves_no_event(api: Api) -> None:
+    request_id = uuid.uuid4().hex
+    response = await api.http.post(
+        "/v1/cadres",
+        json={"id_number": "110105194912310021", "name": "甲"},
+        headers={**api.headers, "X-Request-ID": request_id},
+    )
+    assert response.status_code == 422
+    assert await _events_for(api, request_id) == []
+
+
+async def test_events_carry_actor_request_and_ip(api: Api) -> None:
+    unit, events = await _write(
+        api,
+        "POST",
+        "/v1/org-units",
+        {"name": "泸县人民政府", "kind": "government", "level": "county"},
+    )
+    event = events[0]
+    assert event["actor_name"] == "test-admin"
+    assert event["actor_client_id"] is not None
+    assert event["client_ip"] == "127.0.0.1"
+    assert event["summary"]["after"]["name"] == "泸县人民政府"
+
+
+async def test_the_chain_verifies_and_concurrent_writers_keep_one_chain(api: Api) -> None:
+    async def make(i: int) -> None:
+        await api.post("/v1/org-units", {"name": f"单位{i}", "kind": "government", "level": "city"})
+
+    await asyncio.gather(*(make(i) for i in range(20)))
+    report = await api.get("/v1/audit-events/verify")
+    assert report["intact"] is True
+    assert report["events"] >= 20
+    events = (await api.get("/v1/audit-events", limit=500))["items"]
+    ordered = sorted(events, key=lambda e: e["seq"])
+    for previous, current in zip(ordered, ordered[1:], strict=False):
+        assert current["prev_hash"] == previous["hash"]
+
+
+async def test_tampering_with_an_event_is_found_and_named(api: Api, engine: AsyncEngine) -> None:
+    for i in range(3):
+        await api.post("/v1/org-units", {"name": f"单位{i}", "kind": "government", "level": "city"})
+    events = sorted((await api.get("/v1/audit-events"))["items"], key=lambda e: e["seq"])
+    victim = events[1]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+        )
+        await conn.execute(
+            text(
+                'UPDATE audit_events SET summary = \'{"after": {"name": "伪造"}}\' WHERE id = :id'
+            ),
+            {"id": victim["id"]},
+        )
+        await conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+    report = await api.get("/v1/audit-events/verify")
+    assert report["intact"] is False
+    assert report["first_break"]["event_id"] == victim["id"]
+    assert "altered" in report["first_break"]["reason"]
+
+
+async def test_removing_an_event_breaks_the_link(api: Api, engine: AsyncEngine) -> None:
+    for i in range(3):
+        await api.post("/v1/org-units", {"name": f"单位{i}", "kind": "government", "level": "city"})
+    events = sorted((await api.get("/v1/audit-events"))["items"], key=lambda e: e["seq"])
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+        )
+        await conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": events[1]["id"]})
+        await conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+    report = await api.get("/v1/audit-events/verify")
+    assert report["first_break"]["event_id"] == events[2]["id"]
+    assert "prev_hash" in report["first_break"]["reason"]
