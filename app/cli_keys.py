@@ -21,7 +21,8 @@ async def _create(url: str, name: str, scopes: list[Scope], org_unit: uuid.UUID 
             issued = await service.create_client(
                 session, system_context("cli"), name, scopes, org_unit
             )
-            return f"{issued.key}\n(client {issued.client.id}; scopes {', '.join(issued.client.scopes)})"
+            scopes_text = ", ".join(issued.client.scopes)
+            return f"{issued.key}\n(client {issued.client.id}; scopes {scopes_text})"
     finally:
         await engine.dispose()
 

@@ -173,7 +173,7 @@ async def _tree(demo: Demo) -> None:
             is_key_soe=True,
             industry=industry,
         )
-    for county, code, suffix in COUNTIES:
+    for county, code, _suffix in COUNTIES:
         await demo.unit(
             f"{county}_pc",
             f"中共{county}委员会",
@@ -339,7 +339,7 @@ async def _assessments(demo: Demo) -> None:
                 published=True,
                 grade=demo.rng.choice(["excellent", "competent", "competent"]),
             )
-    for key, unit in demo.units.items():
+    for _key, unit in demo.units.items():
         if unit["kind"] not in ("government", "state_owned_enterprise", "industrial_park"):
             continue
         for year in range(2022, 2026):

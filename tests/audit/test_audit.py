@@ -1,6 +1,7 @@
 """The audit log: one event per write in the same transaction, hash-chained, tamper-evident."""
 
 import asyncio
+import itertools
 import uuid
 from typing import Any
 
@@ -100,7 +101,7 @@ async def test_a_failed_write_leaves_no_event(api: Api) -> None:
 
 
 async def test_events_carry_actor_request_and_ip(api: Api) -> None:
-    unit, events = await _write(
+    _unit, events = await _write(
         api,
         "POST",
         "/v1/org-units",
@@ -123,7 +124,7 @@ async def test_the_chain_verifies_and_concurrent_writers_keep_one_chain(api: Api
     assert report["events"] >= 20
     events = (await api.get("/v1/audit-events", limit=500))["items"]
     ordered = sorted(events, key=lambda e: e["seq"])
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in itertools.pairwise(ordered):
         assert current["prev_hash"] == previous["hash"]
 
 
