@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint format openapi bench clean help
+.PHONY: run test lint format fuzz openapi bench clean help
 
 help:
 	@echo "make run   - set up .venv and serve the API on http://$(HOST):$(PORT) (docs at /docs)"
@@ -37,13 +37,16 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests scripts
+	$(BIN)/ruff format --check app tests scripts
 	$(BIN)/mypy app
 
 format: $(VENV)/.stamp-dev
-	$(BIN)/ruff check --fix app tests
-	$(BIN)/ruff format app tests
+	$(BIN)/ruff check --fix app tests scripts
+	$(BIN)/ruff format app tests scripts
+
+fuzz: $(VENV)/.stamp-dev
+	$(BIN)/python scripts/fuzz_api.py --max-time 150
 
 openapi: $(VENV)/.stamp-dev
 	$(BIN)/vetting openapi

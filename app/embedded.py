@@ -7,6 +7,7 @@ started it exits. Connections go through its Unix socket.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -104,10 +105,14 @@ def kill(server: EmbeddedServer) -> None:
     pid = server.pid()
     if pid is None:
         return
-    root = psutil.Process(pid)
-    procs = [*root.children(recursive=True), root]
+    try:
+        root = psutil.Process(pid)
+        procs = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return
     for proc in procs:
-        proc.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):  # it may have exited meanwhile
+            proc.kill()
     psutil.wait_procs(procs, timeout=10)
 
 

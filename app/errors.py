@@ -216,8 +216,33 @@ def database_unavailable_response(request: Request) -> JSONResponse:
     )
 
 
+def _is_data_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DataError, DBAPIError
+
+    if isinstance(exc, DataError):
+        return True
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    name = type(orig).__name__ if orig is not None else ""
+    return (
+        "DataError" in name
+        or "CharacterNotInRepertoire" in name
+        or (orig is not None and "invalid input for query argument" in str(orig))
+    )
+
+
 def unhandled_error_response(request: Request, exc: Exception) -> JSONResponse:
-    """503 when the database is unreachable; otherwise a logged 500 without internals."""
+    """503 when the database is unreachable; 422 when a value cannot be stored (a last line
+    behind schema validation); otherwise a logged 500 without internals."""
+    if _is_data_error(exc):
+        log.warning("value refused by the database: %s", type(exc).__name__)
+        return problem_response(
+            request,
+            status=422,
+            code="validation-error",
+            title="The request is not valid",
+            detail="A value is out of range or cannot be stored.",
+            errors=[FieldError(field="body", message="a value is out of range or not storable")],
+        )
     if is_database_unavailable(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return database_unavailable_response(request)

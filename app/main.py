@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.config import Settings, get_settings
@@ -57,9 +59,39 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+    app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     for router in routers():
         app.include_router(router)
     return app
+
+
+_ALWAYS_PUBLIC = {"/healthz"}
+
+
+def document_errors(app: FastAPI) -> dict[str, Any]:
+    """Every operation documents the problems any request can meet: a malformed or oversized
+    body (400, 413) where it takes one, and an unreachable database (503)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            extra = {503: "Database unavailable"} if path not in _ALWAYS_PUBLIC else {}
+            if "requestBody" in operation:
+                extra |= {400: "Malformed body", 413: "Body too large"}
+            for status, description in extra.items():
+                operation["responses"].setdefault(
+                    str(status),
+                    {
+                        "description": description,
+                        "content": {"application/problem+json": {"schema": problem}},
+                    },
+                )
+    app.openapi_schema = schema
+    return schema
 
 
 def routers() -> list[APIRouter]:

@@ -16,15 +16,31 @@ from pydantic import (
     Field,
     computed_field,
     create_model,
+    field_validator,
 )
 
 from app.domain.enums import ChangeKind
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are refused, strings trimmed."""
+    """Request bodies and query filters: unknown fields are refused, strings trimmed, NUL
+    characters (which PostgreSQL cannot store) refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 def _aware(value: datetime) -> datetime:
@@ -61,7 +77,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_datetime_only), AfterValidator(_aware)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=20000)]
-Year = Annotated[int, Field(ge=1949, le=2100, strict=True)]
+Year = Annotated[int, Field(ge=1949, le=2100)]
 PositiveInt = Annotated[int, Field(ge=1, strict=True)]
 
 

@@ -72,9 +72,7 @@ async def test_writes_under_load_fail_fast_and_never_half_happen(
     from tests.factories import id_number
 
     url = with_database(own_server.url(), "outage")
-    app = create_app(
-        Settings(database_url=url, db_connect_timeout_seconds=2, secret_key="s" * 40)
-    )
+    app = create_app(Settings(database_url=url, db_connect_timeout_seconds=2, secret_key="s" * 40))
     key = await make_client(app, "load", ["admin"])
     headers = {"Authorization": f"Bearer {key}"}
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -112,13 +110,17 @@ async def test_writes_under_load_fail_fast_and_never_half_happen(
         async with app.state.engine.connect() as conn:
             identities = (await conn.execute(text("SELECT id::text FROM cadres"))).scalars().all()
             versions = (
-                await conn.execute(text("SELECT id::text FROM cadre_versions"))
-            ).scalars().all()
+                (await conn.execute(text("SELECT id::text FROM cadre_versions"))).scalars().all()
+            )
             audited = (
-                await conn.execute(
-                    text("SELECT target_id FROM audit_events WHERE action = 'cadre.created'")
+                (
+                    await conn.execute(
+                        text("SELECT target_id FROM audit_events WHERE action = 'cadre.created'")
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         # Every cadre is whole (identity, first version and audit event, or none of them).
         # A commit whose acknowledgement was lost in the crash is answered 503 but kept, so
         # the created ones are a subset of what exists rather than equal to it.

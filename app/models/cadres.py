@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, func
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import CadreStatus, Gender
@@ -45,4 +45,4 @@ class CadreStatusEvent(Versioned, Base):
     cadre_id: Mapped[UUID] = mapped_column(ForeignKey("cadres.id"), index=True)
     status: Mapped[CadreStatus] = mapped_column(enum_type(CadreStatus))
     effective_date: Mapped[date] = mapped_column(Date)
-    note: Mapped[str | None] = mapped_column(String(2000))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -64,6 +64,13 @@ class OrgUnitUpdate(InputModel):
     industry: Industry | None = None
     document_prefix: DocumentPrefix | None = None
 
+    @model_validator(mode="after")
+    def required_stay_set(self) -> Self:
+        for name in ("name", "is_key_soe"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise _soe_error(name, "cannot be emptied")
+        return self
+
 
 class OrgUnit(ReadModel):
     id: UUID

@@ -9,20 +9,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
 
 from app.auth import jurisdiction
 from app.context import Context
 from app.records.kind import RecordKind
 from app.records.repository import not_revoked
+from app.schemas import InputModel
 
 _NOT_COLUMNS = {"limit", "offset", "include_revoked", "known_at"}
 
 
-class ListFilters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ListFilters(InputModel):
     limit: int = Field(default=50, ge=1, le=500, description="Page size (at most 500).")
     offset: int = Field(default=0, ge=0, le=1_000_000)
     include_revoked: bool = Field(default=False, description="Also list revoked records.")

@@ -284,7 +284,7 @@ def upgrade() -> None:
     sa.Column('cadre_id', sa.Uuid(), nullable=False),
     sa.Column('status', sa.Enum('serving', 'retired', 'left', name='cadre_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('effective_date', sa.Date(), nullable=False),
-    sa.Column('note', sa.String(length=2000), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('change', sa.Enum('created', 'amended', 'revoked', name='change_kind', native_enum=False, create_constraint=True), nullable=False),

@@ -98,9 +98,9 @@ class AssessmentFilters(ListFilters):
     org_unit_id: UUID | None = None
     under: UUID | None = Field(default=None, description="Org-unit assessments in this subtree.")
     kind: AssessmentKind | None = None
-    year: int | None = None
-    year_from: int | None = None
-    year_to: int | None = None
+    year: Year | None = None
+    year_from: Year | None = None
+    year_to: Year | None = None
     published: bool | None = None
 
 

@@ -97,7 +97,7 @@ class CommendationRead(RecordMeta):
 class CommendationFilters(CadreFilters):
     kind: CommendationKind | None = None
     basis: CommendationBasis | None = None
-    year: int | None = None
+    year: Year | None = None
 
 
 COMMENDATIONS = RecordKind(
@@ -141,7 +141,7 @@ class ContributionRead(RecordMeta):
 
 class ContributionFilters(CadreFilters):
     area: CommendationBasis | None = None
-    year: int | None = None
+    year: Year | None = None
 
 
 CONTRIBUTIONS = RecordKind(

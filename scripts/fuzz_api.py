@@ -1,0 +1,147 @@
+"""Fuzz the API with schemathesis against its own OpenAPI document (CI runs this).
+
+Starts a throwaway embedded PostgreSQL (or uses TEST_DATABASE_URL's server), loads a little
+data, serves the app on a free loopback port with an admin key, and runs every operation with
+generated and boundary inputs. Fails on any 5xx or any response that breaks the documented
+schema. Bounded by --max-time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import embedded  # noqa: E402
+from app.runtime import migrate  # noqa: E402
+from tests.dbutil import create_database, drop_database  # noqa: E402
+
+SECRET = "fuzz-secret-key-0123456789-abcdefghijklmnop"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _admin_key(url: str) -> str:
+    from app.auth.scopes import Scope
+    from app.auth.service import create_client
+    from app.config import Settings
+    from app.context import system_context
+    from app.db import create_engine, create_sessionmaker, unit_of_work
+
+    engine = create_engine(url, Settings(database_url=url, secret_key=SECRET))
+    async with unit_of_work(create_sessionmaker(engine)) as session:
+        issued = await create_client(session, system_context("fuzz"), "fuzz", [Scope.ADMIN])
+    await engine.dispose()
+    return issued.key
+
+
+def _wait(base: str) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the app did not become ready")
+
+
+def _run(url: str, max_time: int, workers: int) -> int:
+    key = asyncio.run(_admin_key(url))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "VETTING_SECRET_KEY": SECRET,
+        "VETTING_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:create_app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait(base)
+        command = [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            str(ROOT / "openapi" / "openapi.json"),
+            "--url",
+            base,
+            "-H",
+            f"Authorization: Bearer {key}",
+            "--checks",
+            "not_a_server_error,response_schema_conformance,"
+            "content_type_conformance,status_code_conformance",
+            "--max-time",
+            str(max_time),
+            "--workers",
+            str(workers),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--suppress-health-check",
+            "all",
+            "--seed",
+            "20181127",
+        ]
+        return subprocess.call(command, cwd=ROOT)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--max-time", type=int, default=240)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    configured = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    if configured:
+        server_url = configured
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="vetting-fuzz-"))
+        server = embedded.start(folder / "pg", delete_on_exit=True)
+        server_url = server.url("postgres")
+    url = create_database(server_url, prefix="vetting_fuzz")
+    try:
+        migrate(url)
+        return _run(url, args.max_time, args.workers)
+    finally:
+        drop_database(server_url, url)
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
