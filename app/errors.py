@@ -103,6 +103,45 @@ class ServiceUnavailable(AppError):
     status, code, title = 503, "service-unavailable", "Service temporarily unavailable"
 
 
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    instance: str | None = None,
+    request_id: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if errors:
+        body["errors"] = [e.model_dump() for e in errors]
+    body.update(extra or {})
+    return body
+
+
+def error_body(error: AppError, instance: str | None, request_id: str | None) -> dict[str, Any]:
+    """The problem document of `error` (used where errors are data, e.g. in batch results)."""
+    return problem_body(
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        instance=instance,
+        request_id=request_id,
+        errors=error.errors or None,
+        extra=error.extra,
+    )
+
+
 def problem_response(
     request: Request,
     *,
@@ -114,17 +153,16 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "request_id": getattr(request.state, "request_id", None),
-    }
-    if errors:
-        body["errors"] = [e.model_dump() for e in errors]
-    body.update(extra or {})
+    body = problem_body(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=request.url.path,
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors,
+        extra=extra,
+    )
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

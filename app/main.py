@@ -21,6 +21,7 @@ from app.middleware import (
     UnhandledErrorMiddleware,
 )
 from app.security.pii import PiiCipher
+from app.vetting.rulebooks import Rulebooks
 
 DESCRIPTION = """
 **Cadre Safety Vetting Service（党政领导干部安全生产责任审核服务）**
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+    app.state.rulebooks = Rulebooks.shipped()
     app.openapi = lambda: document_errors(app)  # type: ignore[method-assign]
     for router in routers():
         app.include_router(router)
@@ -102,6 +104,7 @@ def routers() -> list[APIRouter]:
     from app.records.kinds import ALL_KINDS
     from app.records.router import build_router
     from app.records.transfers import router as transfers_router
+    from app.vetting.endpoints import router as vetting_router
 
     return [
         health_router,
@@ -110,6 +113,7 @@ def routers() -> list[APIRouter]:
         cadres_router,
         transfers_router,
         *(build_router(kind) for kind in ALL_KINDS),
+        vetting_router,
         audit_router,
     ]
 

@@ -80,9 +80,10 @@ async def test_writes_under_load_fail_fast_and_never_half_happen(
     created: list[str] = []
 
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        stop = asyncio.Event()
 
         async def writer() -> None:
-            for _ in range(30):
+            while not stop.is_set():
                 response = await http.post(
                     "/v1/cadres", json={"id_number": id_number(), "name": "负载"}, headers=headers
                 )
@@ -94,8 +95,16 @@ async def test_writes_under_load_fail_fast_and_never_half_happen(
                 await asyncio.sleep(0.005)
 
         load = [asyncio.create_task(writer()) for _ in range(4)]
-        await asyncio.sleep(0.15)
+        for _ in range(500):  # let the load get going before the crash
+            if len(created) >= 8:
+                break
+            await asyncio.sleep(0.02)
         embedded.kill(own_server)
+        for _ in range(500):
+            if statuses.count(503) >= 8:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
         await asyncio.gather(*load)
         assert 503 in statuses and 201 in statuses
         assert set(statuses) <= {201, 503}

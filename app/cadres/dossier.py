@@ -15,6 +15,7 @@ from app.cadres import service as cadres
 from app.cadres.schemas import Cadre
 from app.context import Context
 from app.domain.enums import CadreStatus, ChangeKind, OrgUnitKind, OrgUnitLevel, SafetyRole
+from app.errors import NotFound
 from app.models import Inspection, SupervisionItem
 from app.records import repository
 from app.records.kinds.accidents import AccidentRead
@@ -89,7 +90,8 @@ class Dossier(BaseModel):
 
 
 def _live(row: Any) -> bool:
-    return bool(row.change != ChangeKind.REVOKED)
+    change = row["change"] if isinstance(row, dict) else row.change
+    return bool(change != ChangeKind.REVOKED)
 
 
 def _held(post: PostFact) -> PostHeld:
@@ -101,16 +103,16 @@ def _held(post: PostFact) -> PostHeld:
     )
 
 
-def _own(records: RecordSet, cadre_id: UUID, name: str) -> list[Any]:
-    return [r for r in records.cadre_records.get(name, {}).get(cadre_id, []) if _live(r)]
+def _own(records: RecordSet, cadre_id: UUID, kind: str) -> list[dict[str, Any]]:
+    return [r for r in records.rows(kind, cadre_id) if _live(r)]
 
 
 def _career(records: RecordSet, cadre_id: UUID, as_of: date) -> list[CareerEntry]:
-    entries = []
-    for post, unit in records.posts_of(cadre_id):
-        if _live(post) and post.start_date <= as_of:
-            brief = OrgUnitBrief.model_validate(unit)
-            entries.append(CareerEntry.model_validate({**_columns(post), "org_unit": brief}))
+    entries = [
+        CareerEntry.model_validate({**row, "org_unit": OrgUnitBrief.model_validate(row["unit"])})
+        for row in _own(records, cadre_id, "posts")
+        if date.fromisoformat(row["start_date"]) <= as_of
+    ]
     return sorted(entries, key=lambda e: (e.start_date, str(e.id)))
 
 
@@ -118,19 +120,20 @@ def _columns(row: Any) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 
+def _units(facts: CadreFacts) -> list[UUID]:
+    return sorted({p.org_unit.id for p in facts.posts if not p.revoked}, key=str)
+
+
 def _accidents(
     loader: FactsLoader, records: RecordSet, facts: CadreFacts, as_of: date
 ) -> list[AccidentEntry]:
     entries = []
-    units = {p.org_unit.id for p in facts.posts}
-    for unit_id in units:
-        for row in records.unit_records.get("accidents", {}).get(unit_id, []):
+    for unit_id in _units(facts):
+        for row in records.rows("accidents", unit_id):
             fact = accident_fact(row, loader.zone)
             post = facts.post_on(fact.occurred_on, unit_id)
             if _live(row) and post is not None and fact.occurred_on <= as_of:
-                entries.append(
-                    AccidentEntry.model_validate({**_columns(row), "post_held": _held(post)})
-                )
+                entries.append(AccidentEntry.model_validate({**row, "post_held": _held(post)}))
     return sorted(entries, key=lambda e: e.occurred_at)
 
 
@@ -138,13 +141,12 @@ def _unit_assessments(
     records: RecordSet, facts: CadreFacts, as_of: date
 ) -> list[UnitAssessmentEntry]:
     entries = []
-    for unit_id in {p.org_unit.id for p in facts.posts}:
-        for row in records.unit_records.get("unit_assessments", {}).get(unit_id, []):
-            post = _post_in_year(facts, unit_id, row.year)
-            if _live(row) and post is not None and row.year <= as_of.year:
-                entries.append(
-                    UnitAssessmentEntry.model_validate({**_columns(row), "post_held": _held(post)})
-                )
+    for unit_id in _units(facts):
+        for row in records.rows("unit_assessments", unit_id):
+            post = _post_in_year(facts, unit_id, row["year"])
+            if _live(row) and post is not None and row["year"] <= as_of.year:
+                entry = {**row, "post_held": _held(post)}
+                entries.append(UnitAssessmentEntry.model_validate(entry))
     return sorted(entries, key=lambda e: (e.year, str(e.org_unit_id)))
 
 
@@ -189,8 +191,8 @@ async def _unit_items(
     return sorted(found, key=lambda e: e.inspected_on), sorted(overdue, key=lambda e: e.due_on)
 
 
-def _dated(rows: list[Any], field: str, as_of: date) -> list[Any]:
-    return [r for r in rows if getattr(r, field) <= as_of]
+def _dated(records: RecordSet, cadre_id: UUID, kind: str, field: str, as_of: date) -> list[Any]:
+    return [r for r in _own(records, cadre_id, kind) if date.fromisoformat(r[field]) <= as_of]
 
 
 async def build(
@@ -206,44 +208,35 @@ async def build(
     loader = FactsLoader(session, timezone)
     records = await loader.fetch([cadre_id], known_at)
     if cadre_id not in records.people:
-        from app.errors import NotFound
-
         raise NotFound(f"Cadre {cadre_id} was not yet recorded at {known_at.isoformat()}.")
     facts = loader.facts(records, cadre_id)
     inspections, overdue = await _unit_items(session, facts, as_of, known_at)
-    assessments = [r for r in _own(records, cadre_id, "assessments") if r.year <= as_of.year]
+    assessments = [
+        r
+        for r in _own(records, cadre_id, "assessments")
+        if r["year"] <= as_of.year and r["subject"] == "cadre"
+    ]
+
+    def dated(kind: str, field: str, schema: Any) -> list[Any]:
+        return [schema.model_validate(r) for r in _dated(records, cadre_id, kind, field, as_of)]
+
     return Dossier(
         cadre=cadre,
         as_of=as_of,
         known_at=known_at,
         status_on_as_of=facts.status_on(as_of),
-        status_events=[
-            StatusEventRead.model_validate(r)
-            for r in _dated(_own(records, cadre_id, "statuses"), "effective_date", as_of)
-        ],
+        status_events=dated("statuses", "effective_date", StatusEventRead),
         career=_career(records, cadre_id, as_of),
         assessments=[
             AssessmentRead.model_validate(r)
-            for r in sorted(assessments, key=lambda r: (r.year, r.kind))
+            for r in sorted(assessments, key=lambda r: (r["year"], r["kind"]))
         ],
         unit_assessments=_unit_assessments(records, facts, as_of),
         accidents=_accidents(loader, records, facts, as_of),
-        accountability_cases=[
-            CaseRead.model_validate(r)
-            for r in _dated(_own(records, cadre_id, "cases"), "opened_on", as_of)
-        ],
-        commendations=[
-            CommendationRead.model_validate(r)
-            for r in _dated(_own(records, cadre_id, "commendations"), "awarded_on", as_of)
-        ],
-        contributions=[
-            ContributionRead.model_validate(r)
-            for r in _dated(_own(records, cadre_id, "contributions"), "achieved_on", as_of)
-        ],
-        investigations=[
-            InvestigationRead.model_validate(r)
-            for r in _dated(_own(records, cadre_id, "investigations"), "conducted_on", as_of)
-        ],
+        accountability_cases=dated("cases", "opened_on", CaseRead),
+        commendations=dated("commendations", "awarded_on", CommendationRead),
+        contributions=dated("contributions", "achieved_on", ContributionRead),
+        investigations=dated("investigations", "conducted_on", InvestigationRead),
         inspections=inspections,
         overdue_supervision_items=overdue,
     )

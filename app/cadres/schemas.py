@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.domain import idnumber
@@ -23,6 +23,16 @@ IdNumberText = Annotated[
         examples=["510502198001011235"],
     ),
 ]
+
+
+def _valid_id_number(value: str) -> str:
+    try:
+        return idnumber.parse(value).value
+    except idnumber.InvalidIdNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+ValidIdNumber = Annotated[IdNumberText, AfterValidator(_valid_id_number)]
 
 
 def _error(field: str, message: str) -> PydanticCustomError:
@@ -71,7 +81,7 @@ class CadreAmendment(AmendmentBase):
 
 
 class CadreLookup(InputModel):
-    id_number: IdNumberText
+    id_number: ValidIdNumber
 
 
 class Cadre(RecordMeta):

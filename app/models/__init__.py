@@ -17,6 +17,7 @@ from app.models.records import (
     Post,
     SupervisionItem,
 )
+from app.models.vetting import FactsSnapshot, RulebookText, VettingDecision
 
 __all__ = [
     "VERSIONED_TABLES",
@@ -32,8 +33,11 @@ __all__ = [
     "CadreVersion",
     "Commendation",
     "Contribution",
+    "FactsSnapshot",
     "Inspection",
     "OrgUnit",
     "Post",
+    "RulebookText",
     "SupervisionItem",
+    "VettingDecision",
 ]

@@ -1,0 +1,244 @@
+"""Vetting: single and batch checks, stored decisions, replay, eligibility, rulebooks."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+
+from app.audit.service import record as audit
+from app.auth.dependencies import Authorized
+from app.auth.scopes import Scope
+from app.context import Context
+from app.db import SessionDep
+from app.deps import CipherDep, SettingsDep
+from app.domain.enums import Purpose
+from app.errors import AppError, NotFound, Unprocessable, error_body, problem_responses
+from app.vetting import replay as replaying
+from app.vetting import repository
+from app.vetting.rulebooks import Rulebooks
+from app.vetting.schemas import (
+    BatchRequest,
+    BatchResult,
+    CheckRequest,
+    Decision,
+    Eligibility,
+    ReplayRequest,
+    ReplayResult,
+    RulebookDetail,
+    RulebookSummary,
+)
+from app.vetting.service import Evaluated, VettingService, audit_summary, check
+
+router = APIRouter(tags=["vetting"])
+Checker = Annotated[Context, Authorized(Scope.VETTING_CHECK)]
+ERRORS = problem_responses(401, 403, 404, 422, 503)
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _rulebooks(request: Request) -> Rulebooks:
+    books: Rulebooks = request.app.state.rulebooks
+    return books
+
+
+def _service(request: Request, session: Any, cipher: Any, settings: Any) -> VettingService:
+    return VettingService(session, cipher, _rulebooks(request), settings.timezone)
+
+
+@router.post(
+    "/v1/vetting/checks",
+    status_code=201,
+    response_model=Decision,
+    responses=ERRORS,
+    operation_id="vetting_check",
+)
+async def vetting_check(
+    body: CheckRequest,
+    request: Request,
+    session: SessionDep,
+    ctx: Checker,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> Response:
+    """Can this cadre be promoted / given an important post / commended / appointed as of
+    `as_of`, and if not, why and from when? The decision is logged immutably and auditable.
+    Allowed for any `vetting:check` client whatever its jurisdiction: the record is lifetime."""
+    decision = await check(_service(request, session, cipher, settings), ctx, body)
+    return _json(decision, 201)
+
+
+@router.post(
+    "/v1/vetting/batches",
+    response_model=BatchResult,
+    responses=ERRORS,
+    operation_id="vetting_batch",
+)
+async def vetting_batch(
+    body: BatchRequest,
+    request: Request,
+    session: SessionDep,
+    ctx: Checker,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> Response:
+    """Up to 10,000 checks in one request, evaluated from one set of set-based queries. Each
+    item gets its decision or its own problem; one bad item does not fail the others."""
+    service = _service(request, session, cipher, settings)
+    results = await service.evaluate(await service.prepare(body.items))
+    batch_id = uuid.uuid4()
+    evaluated = [r for r in results.values() if isinstance(r, Evaluated)]
+    wire = await service.log(evaluated, ctx, batch_id) if evaluated else {}
+    summary = audit_summary(results)
+    audit(session, ctx, "vetting_batch.evaluated", "vetting_batch", batch_id, summary)
+    out: dict[str, Any] = {}
+    for key, result in results.items():
+        if isinstance(result, AppError):
+            out[key] = error_body(result, f"{request.url.path}#{key}", ctx.request_id)
+        else:
+            out[key] = wire[result.decision.decision_id]  # type: ignore[index]
+    counts = {**summary["outcomes"], "problems": summary["problems"]}
+    return _json({"batch_id": str(batch_id), "results": out, "summary": counts})
+
+
+@router.get(
+    "/v1/vetting/decisions/{decision_id}",
+    response_model=Decision,
+    responses=ERRORS,
+    operation_id="get_vetting_decision",
+)
+async def get_vetting_decision(decision_id: UUID, session: SessionDep, ctx: Checker) -> Response:
+    """A stored decision, exactly as it was given."""
+    stored = await repository.get(session, decision_id)
+    if stored is None:
+        raise NotFound(f"No decision {decision_id}.")
+    return _json(stored.decision)
+
+
+@router.post(
+    "/v1/vetting/decisions/{decision_id}/replay",
+    response_model=ReplayResult,
+    responses=ERRORS,
+    operation_id="replay_vetting_decision",
+)
+async def replay_vetting_decision(
+    decision_id: UUID,
+    request: Request,
+    session: SessionDep,
+    ctx: Checker,
+    body: ReplayRequest | None = None,
+) -> ReplayResult:
+    """Re-evaluate a stored decision from its stored facts with its stored rulebook text (or
+    with today's version) and report whether the result is identical, and every difference."""
+    mode = body.rulebook if body else "stored"
+    return await replaying.replay(session, _rulebooks(request), decision_id, mode)
+
+
+@router.get(
+    "/v1/cadres/{cadre_id}/eligibility",
+    response_model=Eligibility,
+    responses=ERRORS,
+    operation_id="get_cadre_eligibility",
+    tags=["cadres"],
+)
+async def get_cadre_eligibility(
+    cadre_id: UUID,
+    request: Request,
+    session: SessionDep,
+    ctx: Checker,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    as_of: Annotated[date | None, Query(description="Default today.")] = None,
+    known_at: Annotated[datetime | None, Query(description="Default now.")] = None,
+    target_org_unit_id: Annotated[
+        UUID | None, Query(description="A key SOE, to include soe_head_appointment.")
+    ] = None,
+) -> Eligibility:
+    """The outcome for every purpose at once (each decision is logged)."""
+    if known_at is not None and known_at.tzinfo is None:
+        raise Unprocessable(
+            "known_at needs a time zone offset.", errors=[("query.known_at", "no offset")]
+        )
+    service = _service(request, session, cipher, settings)
+    purposes = [p for p in Purpose if p is not Purpose.SOE_HEAD_APPOINTMENT or target_org_unit_id]
+    items = {
+        p.value: CheckRequest(
+            cadre_id=cadre_id,
+            purpose=p,
+            as_of=as_of,
+            known_at=known_at,
+            target_org_unit_id=target_org_unit_id if p is Purpose.SOE_HEAD_APPOINTMENT else None,
+        )
+        for p in purposes
+    }
+    results = await service.evaluate(await service.prepare(items))
+    errors = [r for r in results.values() if isinstance(r, AppError)]
+    if errors:
+        raise errors[0]
+    evaluated = [r for r in results.values() if isinstance(r, Evaluated)]
+    batch_id = uuid.uuid4()
+    await service.log(evaluated, ctx, batch_id)
+    summary = {"cadre_id": cadre_id, **audit_summary(results)}
+    audit(session, ctx, "vetting_eligibility.evaluated", "vetting_batch", batch_id, summary)
+    first = evaluated[0].decision
+    return Eligibility(
+        cadre_id=cadre_id,
+        as_of=first.as_of,
+        known_at=first.known_at,
+        purposes={
+            r.decision.purpose: {
+                "outcome": r.decision.outcome,
+                "eligible_from": r.decision.eligible_from,
+                "decision_id": r.decision.decision_id,
+                "findings": len(r.decision.findings),
+            }
+            for r in evaluated
+        },
+        not_evaluated={}
+        if target_org_unit_id
+        else {Purpose.SOE_HEAD_APPOINTMENT: "needs target_org_unit_id (the key SOE)"},
+    )
+
+
+@router.get(
+    "/v1/rulebooks",
+    response_model=list[RulebookSummary],
+    operation_id="list_rulebooks",
+    tags=["rulebooks"],
+)
+async def list_rulebooks(request: Request) -> list[RulebookSummary]:
+    """The rulebooks the service applies (published like an algorithm list; no key needed)."""
+    books = _rulebooks(request)
+    return [
+        RulebookSummary(
+            id=r.id,
+            version=r.version,
+            title=r.title,
+            jurisdiction=r.jurisdiction,
+            effective_from=r.effective_from,
+            effective_until=r.effective_until,
+            sha256=r.sha256,
+            default=r.id == books.default_id,
+            rules=len(r.rules),
+        )
+        for r in books.by_id.values()
+    ]
+
+
+@router.get(
+    "/v1/rulebooks/{rulebook_id}",
+    response_model=RulebookDetail,
+    responses=problem_responses(404),
+    operation_id="get_rulebook",
+    tags=["rulebooks"],
+)
+async def get_rulebook(rulebook_id: str, request: Request) -> RulebookDetail:
+    """Every rule: id, effect, the seed's system, periods by purpose, citation, messages."""
+    rulebook = _rulebooks(request).find(rulebook_id)
+    if isinstance(rulebook, AppError):
+        raise NotFound(f"No rulebook {rulebook_id!r}.")
+    return RulebookDetail.model_validate(rulebook.describe())

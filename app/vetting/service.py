@@ -1,0 +1,277 @@
+"""Vetting: resolve the candidates, load their facts set-based, evaluate with the pure engine,
+log every decision immutably (one statement for any number), and present them.
+
+A single check and a 10,000-item batch share this path: a check is a batch of one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record as audit
+from app.context import Context
+from app.domain.enums import OrgUnitKind, Purpose
+from app.domain.labels import zh
+from app.errors import AppError, NotFound, Unprocessable
+from app.models import OrgUnit
+from app.security.pii import PiiCipher
+from app.vetting import repository
+from app.vetting.facts_loader import FactsLoader, org_unit_ref
+from app.vetting.rulebooks import Rulebooks
+from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
+from app.vetting.rules.facts import CadreFacts, TargetPost, facts_snapshot
+from app.vetting.schemas import CheckRequest
+
+
+@dataclass(frozen=True)
+class Prepared:
+    key: str
+    cadre_id: UUID
+    purpose: Purpose
+    as_of: date
+    known_at: datetime
+    target: OrgUnit | None
+    rulebook: Rulebook
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    key: str
+    decision: Decision
+    facts: CadreFacts
+    target_id: UUID | None
+
+
+Outcome = Evaluated | AppError
+
+
+def _target_problem(purpose: Purpose, target: OrgUnit | None, given: bool) -> AppError | None:
+    field = "body.target_org_unit_id"
+    if given and target is None:
+        return NotFound("The target org unit does not exist.", errors=[(field, "no such org unit")])
+    if purpose is not Purpose.SOE_HEAD_APPOINTMENT:
+        return None
+    if target is None:
+        return Unprocessable(
+            "soe_head_appointment needs the enterprise: send target_org_unit_id.",
+            errors=[(field, "required for soe_head_appointment")],
+        )
+    if target.kind != OrgUnitKind.STATE_OWNED_ENTERPRISE or not target.is_key_soe:
+        return Unprocessable(
+            f"{target.name} is not a key state-owned enterprise.",
+            errors=[(field, "not a key SOE")],
+        )
+    return None
+
+
+class VettingService:
+    def __init__(
+        self, session: AsyncSession, cipher: PiiCipher, rulebooks: Rulebooks, timezone: str
+    ) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.rulebooks = rulebooks
+        self.zone = ZoneInfo(timezone)
+        self.timezone = timezone
+
+    async def _resolve(self, items: Mapping[str, CheckRequest]) -> dict[str, UUID | AppError]:
+        digests = {
+            key: self.cipher.lookup_hash(item.id_number)
+            for key, item in items.items()
+            if item.id_number is not None
+        }
+        found = await repository.cadre_ids_by_hash(self.session, list(set(digests.values())))
+        resolved: dict[str, UUID | AppError] = {}
+        for key, item in items.items():
+            if item.cadre_id is not None:
+                resolved[key] = item.cadre_id
+            elif digests[key] in found:
+                resolved[key] = found[digests[key]]
+            else:
+                resolved[key] = NotFound(
+                    "No cadre has this ID number.", errors=[("body.id_number", "no such cadre")]
+                )
+        return resolved
+
+    async def prepare(self, items: Mapping[str, CheckRequest]) -> dict[str, Prepared | AppError]:
+        now = datetime.now(UTC)
+        today = now.astimezone(self.zone).date()
+        resolved = await self._resolve(items)
+        target_ids = list({i.target_org_unit_id for i in items.values() if i.target_org_unit_id})
+        units = await repository.org_units(self.session, target_ids)
+        prepared: dict[str, Prepared | AppError] = {}
+        for key, item in items.items():
+            cadre = resolved[key]
+            target = units.get(item.target_org_unit_id) if item.target_org_unit_id else None
+            problem = _target_problem(item.purpose, target, item.target_org_unit_id is not None)
+            rulebook = self.rulebooks.find(item.rulebook)
+            if isinstance(cadre, AppError):
+                prepared[key] = cadre
+            elif problem is not None:
+                prepared[key] = problem
+            elif isinstance(rulebook, AppError):
+                prepared[key] = rulebook
+            elif item.known_at is not None and item.known_at > now:
+                prepared[key] = Unprocessable(
+                    "known_at is in the future.", errors=[("body.known_at", "in the future")]
+                )
+            else:
+                prepared[key] = Prepared(
+                    key,
+                    cadre,
+                    item.purpose,
+                    item.as_of or today,
+                    item.known_at or now,
+                    target,
+                    rulebook,
+                )
+        return prepared
+
+    async def _facts(self, items: Sequence[Prepared]) -> dict[tuple[UUID, datetime], CadreFacts]:
+        by_time: dict[datetime, set[UUID]] = defaultdict(set)
+        for item in items:
+            by_time[item.known_at].add(item.cadre_id)
+        loader = FactsLoader(self.session, self.timezone)
+        facts: dict[tuple[UUID, datetime], CadreFacts] = {}
+        for known_at, ids in by_time.items():
+            for cadre_id, cadre_facts in (await loader.load(list(ids), known_at)).items():
+                facts[(cadre_id, known_at)] = cadre_facts
+        return facts
+
+    async def evaluate(self, prepared: Mapping[str, Prepared | AppError]) -> dict[str, Outcome]:
+        ready = [p for p in prepared.values() if isinstance(p, Prepared)]
+        facts = await self._facts(ready)
+        evaluated_at = datetime.now(UTC)
+        results: dict[str, Outcome] = {}
+        for key, item in prepared.items():
+            if isinstance(item, AppError):
+                results[key] = item
+                continue
+            cadre_facts = facts.get((item.cadre_id, item.known_at))
+            if cadre_facts is None:
+                results[key] = NotFound(
+                    f"No cadre {item.cadre_id} (as known at {item.known_at.isoformat()}).",
+                    errors=[("body.cadre_id", "no such cadre")],
+                )
+                continue
+            if item.target is not None:
+                target = TargetPost(org_unit=org_unit_ref(_unit_row(item.target)))
+                cadre_facts = replace(cadre_facts, target=target)
+            decision = evaluate(cadre_facts, item.purpose, item.as_of, item.rulebook)
+            decision = replace(decision, decision_id=uuid.uuid4(), evaluated_at=evaluated_at)
+            target_id = item.target.id if item.target else None
+            results[key] = Evaluated(key, decision, cadre_facts, target_id)
+        return results
+
+    async def log(
+        self, evaluated: Sequence[Evaluated], ctx: Context, batch_id: UUID | None
+    ) -> dict[UUID, dict[str, Any]]:
+        """Store the decisions (grouped by rulebook) and return their wire form by id."""
+        wire: dict[UUID, dict[str, Any]] = {}
+        by_rulebook: dict[str, list[Evaluated]] = defaultdict(list)
+        for item in evaluated:
+            by_rulebook[item.decision.rulebook.sha256].append(item)
+        for sha, group in by_rulebook.items():
+            rows, snapshots = [], {}
+            for item in group:
+                body = present(item.decision, item.target_id)
+                wire[body_id(body)] = body
+                snapshots[item.decision.facts_sha256] = facts_snapshot(item.facts).decode()
+                rows.append(_row(item, body))
+            rulebook = self.rulebooks.text_of(sha)
+            await repository.store(
+                self.session,
+                rows,
+                snapshots,
+                rulebook,
+                ctx.principal.client_id,
+                ctx.request_id,
+                batch_id,
+            )
+        return wire
+
+
+def _unit_row(unit: OrgUnit) -> dict[str, Any]:
+    return {
+        "id": str(unit.id),
+        "name": unit.name,
+        "kind": unit.kind,
+        "level": unit.level,
+        "is_key_soe": unit.is_key_soe,
+        "industry": unit.industry,
+    }
+
+
+def body_id(body: Mapping[str, Any]) -> UUID:
+    return UUID(str(body["decision_id"]))
+
+
+def present(decision: Decision, target_id: UUID | None) -> dict[str, Any]:
+    """The decision as the API shows it: the engine's JSON form plus Chinese labels."""
+    body = decision_to_dict(decision)
+    body["target_org_unit_id"] = str(target_id) if target_id else None
+    body["labels"] = {"purpose": zh(decision.purpose), "outcome": zh(decision.outcome)}
+    for finding, data in zip(decision.findings, body["findings"], strict=True):
+        data["labels"] = {"effect": zh(finding.effect), "system": zh(finding.system)}
+    return body
+
+
+def _row(item: Evaluated, body: dict[str, Any]) -> repository.DecisionRow:
+    d = item.decision
+    assert d.decision_id is not None and d.evaluated_at is not None
+    return repository.DecisionRow(
+        id=d.decision_id,
+        cadre_id=d.cadre_id,
+        purpose=d.purpose.value,
+        as_of=d.as_of,
+        known_at=d.known_at,
+        evaluated_at=d.evaluated_at,
+        outcome=d.outcome.value,
+        eligible_from=d.eligible_from,
+        target_org_unit_id=item.target_id,
+        facts_sha256=d.facts_sha256,
+        decision_json=orjson.dumps(body).decode(),
+    )
+
+
+def audit_summary(results: Mapping[str, Outcome]) -> dict[str, Any]:
+    outcomes = Counter(
+        r.decision.outcome.value for r in results.values() if isinstance(r, Evaluated)
+    )
+    problems = sum(1 for r in results.values() if isinstance(r, AppError))
+    return {"items": len(results), "outcomes": dict(outcomes), "problems": problems}
+
+
+async def check(service: VettingService, ctx: Context, request: CheckRequest) -> dict[str, Any]:
+    results = await service.evaluate(await service.prepare({"check": request}))
+    result = results["check"]
+    if isinstance(result, AppError):
+        raise result
+    wire = await service.log([result], ctx, batch_id=None)
+    decision = result.decision
+    summary = {
+        "cadre_id": decision.cadre_id,
+        "purpose": decision.purpose,
+        "as_of": decision.as_of,
+        "outcome": decision.outcome,
+        "eligible_from": decision.eligible_from,
+    }
+    audit(
+        service.session,
+        ctx,
+        "vetting_decision.created",
+        "vetting_decision",
+        decision.decision_id,
+        summary,
+    )
+    return wire[body_id({"decision_id": decision.decision_id})]
