@@ -37,16 +37,19 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check app tests scripts
-	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/ruff check app tests scripts bench
+	$(BIN)/ruff format --check app tests scripts bench
 	$(BIN)/mypy app
 
 format: $(VENV)/.stamp-dev
-	$(BIN)/ruff check --fix app tests scripts
-	$(BIN)/ruff format app tests scripts
+	$(BIN)/ruff check --fix app tests scripts bench
+	$(BIN)/ruff format app tests scripts bench
 
 fuzz: $(VENV)/.stamp-dev
 	$(BIN)/python scripts/fuzz_api.py --max-time 150
+
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python bench/run.py
 
 openapi: $(VENV)/.stamp-dev
 	$(BIN)/vetting openapi

@@ -8,12 +8,13 @@ from app.config import Settings
 from app.security.pii import PiiCipher
 
 
-def _cipher(request: Request) -> PiiCipher:
+# Async on purpose: FastAPI runs plain `def` dependencies in a thread pool.
+async def _cipher(request: Request) -> PiiCipher:
     cipher: PiiCipher = request.app.state.cipher
     return cipher
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -6,13 +6,19 @@ from fastapi import APIRouter, Query
 from sqlalchemy import ColumnElement
 
 from app.audit import repository
-from app.audit.schemas import AuditEventOut, AuditFilters, AuditPage, ChainBreak, ChainVerification
+from app.audit.schemas import (
+    AuditEventOut,
+    AuditFilters,
+    AuditPage,
+    ChainBreak,
+    ChainVerification,
+)
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.models import AuditEvent
+from app.models import AuditEvent, AuditLink
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
 Auditor = Annotated[Context, Authorized(Scope.AUDIT_READ)]
@@ -31,6 +37,24 @@ def _conditions(filters: AuditFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _out(event: AuditEvent, link: AuditLink | None) -> AuditEventOut:
+    return AuditEventOut(
+        seq=link.seq if link else None,
+        id=event.id,
+        occurred_at=event.occurred_at,
+        actor_client_id=event.actor_client_id,
+        actor_name=event.actor_name,
+        action=event.action,
+        target_kind=event.target_kind,
+        target_id=event.target_id,
+        request_id=event.request_id,
+        client_ip=event.client_ip,
+        summary=event.summary,
+        prev_hash=link.prev_hash if link else None,
+        hash=link.hash if link else None,
+    )
+
+
 @router.get(
     "",
     response_model=AuditPage,
@@ -41,11 +65,11 @@ async def list_audit_events(
     session: SessionDep, ctx: Auditor, filters: Annotated[AuditFilters, Query()]
 ) -> AuditPage:
     """Newest first; filter by actor, action, target, request or time."""
-    events, total = await repository.page(
+    rows, total = await repository.page(
         session, _conditions(filters), filters.limit, filters.offset
     )
     return AuditPage(
-        items=[AuditEventOut.model_validate(e) for e in events],
+        items=[_out(event, link) for event, link in rows],
         total=total,
         limit=filters.limit,
         offset=filters.offset,
@@ -63,16 +87,11 @@ async def verify_audit_chain(session: SessionDep, ctx: Auditor) -> ChainVerifica
     Reports the first event that breaks the chain."""
     events, head = await repository.count_and_head(session)
     broken = await repository.first_break(session)
-    if broken is None:
+    if broken is not None:
+        first = ChainBreak(seq=broken.seq, event_id=broken.event_id, reason=broken.reason)
+    elif (stray := await repository.unchained(session)) is not None:
+        reason = "an event has no link in the chain (written behind the chain's back)"
+        first = ChainBreak(seq=None, event_id=stray, reason=reason)
+    else:
         return ChainVerification(intact=True, events=events, head_hash=head)
-    reason = (
-        "the event's content does not match its hash (altered)"
-        if broken.hash != broken.recomputed
-        else "prev_hash does not match the previous event's hash (an event was removed or inserted)"
-    )
-    return ChainVerification(
-        intact=False,
-        events=events,
-        head_hash=head,
-        first_break=ChainBreak(seq=broken.seq, event_id=broken.id, reason=reason),
-    )
+    return ChainVerification(intact=False, events=events, head_hash=head, first_break=first)

@@ -12,9 +12,7 @@ from app.schemas import InputModel
 
 
 class AuditEventOut(BaseModel):
-    model_config = {"from_attributes": True}
-
-    seq: int
+    seq: int | None = Field(description="Place in the chain (null only before commit).")
     id: UUID
     occurred_at: datetime
     actor_client_id: UUID | None
@@ -25,8 +23,8 @@ class AuditEventOut(BaseModel):
     request_id: str | None
     client_ip: str | None
     summary: dict[str, Any]
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 class AuditPage(BaseModel):
@@ -49,9 +47,11 @@ class AuditFilters(InputModel):
 
 
 class ChainBreak(BaseModel):
-    seq: int
+    seq: int | None = Field(
+        description="The link where the chain breaks (null: an event with no link at all)."
+    )
     event_id: UUID
-    reason: str = Field(description="Which link failed: the event's own hash or its prev_hash.")
+    reason: str = Field(description="What failed: content, link, sequence or a missing event.")
 
 
 class ChainVerification(BaseModel):

@@ -17,6 +17,27 @@ from app.models import AuditEvent
 _PENDING = "pending_audit_events"
 
 
+def event_row(
+    ctx: Context,
+    action: str,
+    target_kind: str,
+    target_id: object | None,
+    summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event; the chain trigger adds seq, prev_hash and hash."""
+    return {
+        "id": uuid.uuid4(),
+        "actor_client_id": ctx.principal.client_id,
+        "actor_name": ctx.principal.name,
+        "action": action,
+        "target_kind": target_kind,
+        "target_id": None if target_id is None else str(target_id),
+        "request_id": ctx.request_id,
+        "client_ip": ctx.client_ip,
+        "summary": to_jsonable_python(summary or {}),
+    }
+
+
 def record(
     session: AsyncSession,
     ctx: Context,
@@ -26,19 +47,8 @@ def record(
     summary: dict[str, Any] | None = None,
 ) -> None:
     """Queue one audit event (e.g. `accountability_case.created`) for this unit of work."""
-    session.info.setdefault(_PENDING, []).append(
-        {
-            "id": uuid.uuid4(),
-            "actor_client_id": ctx.principal.client_id,
-            "actor_name": ctx.principal.name,
-            "action": action,
-            "target_kind": target_kind,
-            "target_id": None if target_id is None else str(target_id),
-            "request_id": ctx.request_id,
-            "client_ip": ctx.client_ip,
-            "summary": to_jsonable_python(summary or {}),
-        }
-    )
+    row = event_row(ctx, action, target_kind, target_id, summary)
+    session.info.setdefault(_PENDING, []).append(row)
 
 
 def pending_count(session: AsyncSession) -> int:

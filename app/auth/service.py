@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,23 +63,45 @@ async def revoke_client(session: AsyncSession, ctx: Context, client_id: UUID) ->
     if client.revoked_at is not None:
         raise Conflict(f"API client {client_id} is already revoked")
     await repository.revoke(session, client)
+    forget_cached_keys()
     audit(session, ctx, "api_client.revoked", "api_client", client.id, {"name": client.name})
     return client
 
 
+# Valid keys are remembered for a few seconds per process, sparing a query on every request;
+# a revocation made in this process takes effect at once, one made elsewhere (another worker,
+# the CLI) within AUTH_CACHE_SECONDS. Unknown and revoked keys are never cached.
+AUTH_CACHE_SECONDS = 5.0
+_principals: dict[str, tuple[Principal, float]] = {}
+
+
+def forget_cached_keys() -> None:
+    _principals.clear()
+
+
 async def authenticate(session: AsyncSession, key: str) -> Principal:
-    client = await repository.by_key_digest(session, key_digest(key))
+    digest = key_digest(key)
+    cached = _principals.get(digest)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    client = await repository.by_key_digest(session, digest)
     if client is None or client.revoked_at is not None:
+        _principals.pop(digest, None)
         raise Unauthorized(
             "The API key is not valid or has been revoked.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    return Principal(
+    principal = Principal(
         client_id=client.id,
         name=client.name,
         scopes=frozenset(Scope(s) for s in client.scopes if s in Scope._value2member_map_),
         org_unit_id=client.org_unit_id,
     )
+    if len(_principals) > 10_000:
+        _principals.clear()
+    _principals[digest] = (principal, now + AUTH_CACHE_SECONDS)
+    return principal
 
 
 def scopes_from_text(values: Sequence[str]) -> list[Scope]:

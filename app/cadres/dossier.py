@@ -206,7 +206,7 @@ async def build(
 ) -> Dossier:
     cadre = await cadres.get(session, ctx, cadre_id, cipher)
     loader = FactsLoader(session, timezone)
-    records = await loader.fetch([cadre_id], known_at)
+    records = await loader.fetch([cadre_id], known_at, whole_rows=True)
     if cadre_id not in records.people:
         raise NotFound(f"Cadre {cadre_id} was not yet recorded at {known_at.isoformat()}.")
     facts = loader.facts(records, cadre_id)

@@ -1,6 +1,6 @@
 """All SQLAlchemy models share one metadata; importing this package registers every table."""
 
-from app.models.audit import AuditEvent
+from app.models.audit import AuditEvent, AuditLink
 from app.models.base import Base
 from app.models.cadres import Cadre, CadreStatusEvent, CadreVersion
 from app.models.clients import ApiClient
@@ -26,6 +26,7 @@ __all__ = [
     "ApiClient",
     "Assessment",
     "AuditEvent",
+    "AuditLink",
     "Base",
     "Cadre",
     "CadreInvestigation",

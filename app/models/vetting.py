@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import Outcome, Purpose
@@ -34,7 +34,8 @@ class FactsSnapshot(Base):
     __tablename__ = "facts_snapshots"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # json, not jsonb: stored once, read back whole, never queried inside; kept as sent.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     first_seen_at: Mapped[datetime] = tstz(server_default=func.now())
 
 
@@ -57,7 +58,7 @@ class VettingDecision(Base):
     target_org_unit_id: Mapped[UUID | None] = mapped_column(ForeignKey("org_units.id"))
     rulebook_sha256: Mapped[str] = mapped_column(ForeignKey("rulebook_texts.sha256"))
     facts_sha256: Mapped[str] = mapped_column(ForeignKey("facts_snapshots.sha256"))
-    decision: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
     requested_by: Mapped[UUID | None] = mapped_column(ForeignKey("api_clients.id"))
     request_id: Mapped[str | None] = mapped_column(String(128))
     batch_id: Mapped[UUID | None] = mapped_column()

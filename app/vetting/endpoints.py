@@ -8,7 +8,6 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.audit.service import record as audit
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
@@ -92,9 +91,9 @@ async def vetting_batch(
     results = await service.evaluate(await service.prepare(body.items))
     batch_id = uuid.uuid4()
     evaluated = [r for r in results.values() if isinstance(r, Evaluated)]
-    wire = await service.log(evaluated, ctx, batch_id) if evaluated else {}
     summary = audit_summary(results)
-    audit(session, ctx, "vetting_batch.evaluated", "vetting_batch", batch_id, summary)
+    target = ("vetting_batch", batch_id)
+    wire = await service.log(evaluated, ctx, batch_id, "vetting_batch.evaluated", target, summary)
     out: dict[str, Any] = {}
     for key, result in results.items():
         if isinstance(result, AppError):
@@ -181,9 +180,9 @@ async def get_cadre_eligibility(
         raise errors[0]
     evaluated = [r for r in results.values() if isinstance(r, Evaluated)]
     batch_id = uuid.uuid4()
-    await service.log(evaluated, ctx, batch_id)
     summary = {"cadre_id": cadre_id, **audit_summary(results)}
-    audit(session, ctx, "vetting_eligibility.evaluated", "vetting_batch", batch_id, summary)
+    target = ("vetting_batch", batch_id)
+    await service.log(evaluated, ctx, batch_id, "vetting_eligibility.evaluated", target, summary)
     first = evaluated[0].decision
     return Eligibility(
         cadre_id=cadre_id,

@@ -72,6 +72,35 @@ def _latest(table: str, where: str) -> str:
     )
 
 
+_UNIT = (
+    "json_build_object('id', u.id, 'name', u.name, 'kind', u.kind, 'level', u.level, "
+    "'is_key_soe', u.is_key_soe, 'industry', u.industry)"
+)
+# The columns the engine reads (the hot path); the dossier takes whole rows instead.
+_LEAN = {
+    "statuses": "t.id, t.change, t.status, t.effective_date",
+    "assessments": "t.id, t.change, t.subject, t.kind, t.year, t.grade",
+    "cases": "t.id, t.change, t.circumstance, t.status, t.opened_on, t.decision_date, "
+    "t.authority, t.document_number, t.methods, t.party_sanction, t.party_probation_months, "
+    "t.admin_sanction, t.suspension_months, t.leniency, t.criminal_penalty, "
+    "t.criminal_penalty_completed_on, t.referred_to_supervisory_commission, t.accident_id, "
+    "t.post_id",
+    "commendations": "t.id, t.change, t.kind, t.basis, t.year, t.awarded_on",
+    "contributions": "t.id, t.change, t.area, t.year, t.achieved_on",
+    "investigations": "t.id, t.change, t.conducted_on, t.purpose, t.result",
+    "posts": "t.id, t.change, t.cadre_id, t.org_unit_id, t.title, t.position, t.safety_role, "
+    "t.team_rank, t.start_date, t.end_date",
+    "accidents": "t.id, t.change, t.org_unit_id, t.occurred_at, t.industry, t.level, t.deaths, "
+    "t.serious_injuries, t.investigation_status, t.concluded_on, t.reported_late, "
+    "t.reporting_failures",
+    "unit_assessments": "t.id, t.change, t.org_unit_id, t.year, t.grade",
+}
+# Numbers with a scale travel as text so that no digit is lost to a float.
+_EXACT = {
+    "accidents": ", CAST(t.direct_loss_cny AS text) AS direct_loss_cny",
+    "unit_assessments": ", CAST(t.score AS text) AS score",
+    "assessments": ", CAST(t.score AS text) AS score",
+}
 _CADRE_TABLES = {
     "statuses": "cadre_status_events",
     "assessments": "assessments",
@@ -82,15 +111,44 @@ _CADRE_TABLES = {
 }
 
 
-def _json(kind: str) -> str:
-    # Numbers with a scale travel as text so that no digit is lost to a float.
-    if kind == "assessments":
-        return "to_jsonb(t) || jsonb_build_object('score', CAST(t.score AS text))"
-    return "to_jsonb(t)"
+def _columns(kind: str, full: bool) -> str:
+    # Whole rows: the later `score`/`direct_loss_cny` keys replace the numeric ones.
+    return ("t.*" if full else _LEAN[kind]) + _EXACT.get(kind, "")
 
 
-_FACTS_SQL = text(
-    f"""
+def _part(kind: str, owner: str, source: str, full: bool, join: str = "", extra: str = "") -> str:
+    return (
+        f"SELECT '{kind}' AS kind, x.owner_ AS owner, CAST(row_to_json(x) AS text) AS data "
+        f"FROM (SELECT t.{owner} AS owner_, {_columns(kind, full)}{extra} "
+        f"FROM ({source}) t {join}) x"
+    )
+
+
+def _facts_sql(full: bool) -> str:
+    in_people = "t.cadre_id IN (SELECT id FROM people)"
+    in_units = "t.org_unit_id IN (SELECT id FROM units)"
+    parts = [
+        _part(
+            "posts",
+            "cadre_id",
+            "SELECT * FROM posts",
+            full,
+            "JOIN org_units u ON u.id = t.org_unit_id",
+            f", {_UNIT} AS unit",
+        ),
+        *(
+            _part(kind, "cadre_id", _latest(table, in_people), full)
+            for kind, table in _CADRE_TABLES.items()
+        ),
+        _part("accidents", "org_unit_id", _latest("accidents", in_units), full),
+        _part(
+            "unit_assessments",
+            "org_unit_id",
+            _latest("assessments", in_units) + " AND t.kind = 'safety_work'",
+            full,
+        ),
+    ]
+    return f"""
 WITH ids AS (SELECT unnest(CAST(:ids AS uuid[])) AS id),
 people AS (
     SELECT c.id, c.birth_date, v.name
@@ -98,31 +156,15 @@ people AS (
     JOIN ({_latest("cadre_versions", "t.id IN (SELECT id FROM ids)")}) v ON v.id = c.id
     WHERE c.created_at <= :known_at
 ),
-posts AS ({_latest("posts", "t.cadre_id IN (SELECT id FROM people)")}),
+posts AS ({_latest("posts", in_people)}),
 units AS (SELECT DISTINCT org_unit_id AS id FROM posts)
-SELECT 'person' AS kind, p.id AS owner, CAST(to_jsonb(p) AS text) AS data FROM people p
-UNION ALL
-SELECT 'posts', p.cadre_id, CAST(to_jsonb(p) || jsonb_build_object('unit', to_jsonb(u)) AS text)
-FROM posts p JOIN org_units u ON u.id = p.org_unit_id
-{
-        "".join(
-            f"UNION ALL SELECT '{kind}', t.cadre_id, CAST({_json(kind)} AS text) FROM "
-            f"({_latest(table, 't.cadre_id IN (SELECT id FROM people)')}) t "
-            for kind, table in _CADRE_TABLES.items()
-        )
-    }
-UNION ALL
-SELECT 'accidents', t.org_unit_id,
-       CAST(to_jsonb(t) || jsonb_build_object('direct_loss_cny', CAST(t.direct_loss_cny AS text))
-            AS text)
-FROM ({_latest("accidents", "t.org_unit_id IN (SELECT id FROM units)")}) t
-UNION ALL
-SELECT 'unit_assessments', t.org_unit_id,
-       CAST(to_jsonb(t) || jsonb_build_object('score', CAST(t.score AS text)) AS text)
-FROM ({_latest("assessments", "t.org_unit_id IN (SELECT id FROM units)")}) t
-WHERE t.kind = 'safety_work'
+SELECT 'person' AS kind, p.id AS owner, CAST(row_to_json(p) AS text) AS data FROM people p
+UNION ALL {" UNION ALL ".join(parts)}
 """
-)
+
+
+_FACTS_SQL = text(_facts_sql(full=False))
+_FULL_SQL = text(_facts_sql(full=True))
 
 
 @dataclass
@@ -284,9 +326,13 @@ class FactsLoader:
         records = await self.fetch(cadre_ids, known_at)
         return {cid: self.facts(records, cid, targets) for cid in records.people}
 
-    async def fetch(self, cadre_ids: Sequence[UUID], known_at: datetime) -> RecordSet:
+    async def fetch(
+        self, cadre_ids: Sequence[UUID], known_at: datetime, whole_rows: bool = False
+    ) -> RecordSet:
+        """The rows behind the facts; `whole_rows` adds every column (for the dossier)."""
         ids = [str(i) for i in dict.fromkeys(cadre_ids)]
-        result = await self.session.execute(_FACTS_SQL, {"ids": ids, "known_at": known_at})
+        query = _FULL_SQL if whole_rows else _FACTS_SQL
+        result = await self.session.execute(query, {"ids": ids, "known_at": known_at})
         by_owner: dict[str, dict[UUID, list[Row]]] = defaultdict(lambda: defaultdict(list))
         people: dict[UUID, Row] = {}
         loads = orjson.loads

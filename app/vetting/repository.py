@@ -30,25 +30,24 @@ class DecisionRow:
     decision_json: str
 
 
-_STORE = text(
-    """
-WITH rulebook AS (
+_RULEBOOK = """rulebook AS (
     INSERT INTO rulebook_texts (sha256, rulebook_id, version, content)
     VALUES (:rb_sha, :rb_id, :rb_version, :rb_content)
     ON CONFLICT (sha256) DO NOTHING
-),
-snapshots AS (
+)"""
+_SNAPSHOTS = """snapshots AS (
     INSERT INTO facts_snapshots (sha256, facts)
-    SELECT s.sha, CAST(s.facts AS jsonb)
+    SELECT s.sha, CAST(s.facts AS json)
     FROM unnest(CAST(:snap_sha AS text[]), CAST(:snap_facts AS text[])) AS s(sha, facts)
     ON CONFLICT (sha256) DO NOTHING
-)
+)"""
+_DECISIONS = """
 INSERT INTO vetting_decisions (
     id, cadre_id, purpose, as_of, known_at, evaluated_at, outcome, eligible_from,
     target_org_unit_id, rulebook_sha256, facts_sha256, decision, requested_by, request_id,
     batch_id)
 SELECT d.id, d.cadre_id, d.purpose, d.as_of, d.known_at, d.evaluated_at, d.outcome,
-       d.eligible_from, d.target, :rb_sha, d.facts_sha, CAST(d.decision AS jsonb),
+       d.eligible_from, d.target, :rb_sha, d.facts_sha, CAST(d.decision AS json),
        :requested_by, :request_id, :batch_id
 FROM unnest(
     CAST(:ids AS uuid[]), CAST(:cadres AS uuid[]), CAST(:purposes AS text[]),
@@ -59,7 +58,9 @@ FROM unnest(
 ) AS d(id, cadre_id, purpose, as_of, known_at, evaluated_at, outcome, eligible_from, target,
        facts_sha, decision)
 """
-)
+# One statement: the rulebook text and facts snapshots if new, and the decisions. (Their audit
+# event is appended last, just before commit, so the chain lock is held as briefly as can be.)
+_STORE = text("WITH " + ",\n".join([_RULEBOOK, _SNAPSHOTS]) + _DECISIONS)
 
 
 async def store(
@@ -71,6 +72,7 @@ async def store(
     request_id: str | None,
     batch_id: UUID | None,
 ) -> None:
+    """Store decisions that used one rulebook."""
     rb_sha, rb_id, rb_version, rb_content = rulebook
     await session.execute(
         _STORE,

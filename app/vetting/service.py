@@ -174,13 +174,21 @@ class VettingService:
         return results
 
     async def log(
-        self, evaluated: Sequence[Evaluated], ctx: Context, batch_id: UUID | None
+        self,
+        evaluated: Sequence[Evaluated],
+        ctx: Context,
+        batch_id: UUID | None,
+        action: str,
+        target: tuple[str, UUID | None],
+        summary: dict[str, Any],
     ) -> dict[UUID, dict[str, Any]]:
-        """Store the decisions (grouped by rulebook) and return their wire form by id."""
+        """Store the decisions (one statement per rulebook used: one, nearly always) and
+        queue the audit event recording them; return their wire form by id."""
         wire: dict[UUID, dict[str, Any]] = {}
         by_rulebook: dict[str, list[Evaluated]] = defaultdict(list)
         for item in evaluated:
             by_rulebook[item.decision.rulebook.sha256].append(item)
+        audit(self.session, ctx, action, target[0], target[1], summary)
         for sha, group in by_rulebook.items():
             rows, snapshots = [], {}
             for item in group:
@@ -257,7 +265,6 @@ async def check(service: VettingService, ctx: Context, request: CheckRequest) ->
     result = results["check"]
     if isinstance(result, AppError):
         raise result
-    wire = await service.log([result], ctx, batch_id=None)
     decision = result.decision
     summary = {
         "cadre_id": decision.cadre_id,
@@ -266,12 +273,6 @@ async def check(service: VettingService, ctx: Context, request: CheckRequest) ->
         "outcome": decision.outcome,
         "eligible_from": decision.eligible_from,
     }
-    audit(
-        service.session,
-        ctx,
-        "vetting_decision.created",
-        "vetting_decision",
-        decision.decision_id,
-        summary,
-    )
+    target = ("vetting_decision", decision.decision_id)
+    wire = await service.log([result], ctx, None, "vetting_decision.created", target, summary)
     return wire[body_id({"decision_id": decision.decision_id})]

@@ -4,7 +4,9 @@ notes and the SOE-head bars (RULES.md §3, §4, §7)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from app.domain.enums import AdminSanction, Leniency, Method, PartySanction
 from app.vetting.rules import rule_ids as ids
@@ -27,6 +29,9 @@ METHOD_RULES = {
     Method.DEMOTION: ids.INFLUENCE_DEMOTION,
     Method.REMOVAL: ids.INFLUENCE_REMOVAL,
 }
+PARTY_SANCTION_RULES = {grade: ids.party_sanction(grade) for grade in PartySanction}
+ADMIN_SANCTION_RULES = {grade: ids.admin_sanction(grade) for grade in AdminSanction}
+LENIENCY_NOTES = {leniency: ids.leniency_note(leniency) for leniency in Leniency}
 RECORD_KIND = "accountability_case"
 
 
@@ -34,158 +39,189 @@ def case_findings(ctx: EvalContext) -> Iterator[MaybeFinding]:
     for case in ctx.facts.cases:
         state = case_state(case, ctx.as_of)
         if state is CaseState.REVOKED:
-            yield ctx.finding(ids.NOTE_REVOKED_CASE_IGNORED, _evidence(ctx, case), _values(case))
+            yield _Case(ctx, case).finding(ids.NOTE_REVOKED_CASE_IGNORED)
         elif state is CaseState.OPEN:
-            yield _under_investigation(ctx, case)
+            yield _under_investigation(_Case(ctx, case))
         elif state is CaseState.DECIDED:
-            yield from _decided(ctx, case)
+            yield from _decided(_Case(ctx, case))
 
 
-def _evidence(ctx: EvalContext, case: CaseFact) -> Evidence:
-    return Evidence(RECORD_KIND, case.id, PostRef.of(case_post(ctx.facts, case, ctx.as_of)))
+class _Case:
+    """One case as the rules cite it: its evidence and message values are worked out once, and
+    only if some rule finds something for the purpose (most rules concern only some purposes)."""
+
+    __slots__ = ("_evidence", "_values", "case", "ctx")
+
+    def __init__(self, ctx: EvalContext, case: CaseFact) -> None:
+        self.ctx = ctx
+        self.case = case
+        self._evidence: Evidence | None = None
+        self._values: dict[str, Any] | None = None
+
+    @property
+    def evidence(self) -> Evidence:
+        if self._evidence is None:
+            ctx, case = self.ctx, self.case
+            post = case_post(ctx.facts, case, ctx.as_of)
+            self._evidence = Evidence(RECORD_KIND, case.id, PostRef.of(post))
+        return self._evidence
+
+    def values(self, **extra: Any) -> dict[str, Any]:
+        if self._values is None:
+            self._values = base_case_values(self.case)
+        return {**self._values, **extra} if extra else self._values
+
+    def finding(
+        self,
+        rule_id: str,
+        values: dict[str, Any] | None = None,
+        *,
+        anchor: date | None = None,
+        blocks_from: date | None = None,
+        extra_months: int = 0,
+        running_until: date | None = None,
+    ) -> MaybeFinding:
+        """`ctx.finding` for this case; `values` default to the case's own."""
+        use = self.ctx.use(rule_id)
+        if use is None:
+            return None
+        return self.ctx.finding(
+            use,
+            self.evidence,
+            self.values() if values is None else values,
+            anchor=anchor,
+            blocks_from=blocks_from,
+            extra_months=extra_months,
+            running_until=running_until,
+        )
 
 
-def _values(case: CaseFact, **extra: Any) -> dict[str, Any]:
-    return {**base_case_values(case), **extra}
-
-
-def _under_investigation(ctx: EvalContext, case: CaseFact) -> MaybeFinding:
+def _under_investigation(c: _Case) -> MaybeFinding:
     # 国有企业管理人员处分条例第三十四条: no promotion, transfer or reward until concluded.
-    return ctx.finding(
-        ids.HOLD_CASE_UNDER_INVESTIGATION,
-        _evidence(ctx, case),
-        _values(case),
-        anchor=case.opened_on,
-    )
+    return c.finding(ids.HOLD_CASE_UNDER_INVESTIGATION, anchor=c.case.opened_on)
 
 
-def _decided(ctx: EvalContext, case: CaseFact) -> Iterator[MaybeFinding]:
+def _decided(c: _Case) -> Iterator[MaybeFinding]:
+    case = c.case
     if case.leniency is not None:
-        yield ctx.finding(ids.leniency_note(case.leniency), _evidence(ctx, case), _values(case))
+        yield c.finding(LENIENCY_NOTES[case.leniency])
     # The statutory SOE-principal bars follow the criminal penalty or 撤职 itself.
-    yield from _criminal_penalty_bar(ctx, case)
-    yield _dismissal_bar(ctx, case)
+    if case.criminal_penalty:
+        yield _criminal_penalty_bar(c)
+    if case.admin_sanction is AdminSanction.DISMISSAL:
+        yield c.finding(ids.SOE_BAR_DISMISSAL, anchor=case.decision_date)
     if case.leniency is Leniency.EXEMPTED:
         return  # 尽职免责 (第二十三条): not held accountable, so no veto and no periods
-    yield _one_vote_veto(ctx, case)
-    yield from _method_periods(ctx, case)
-    yield from _sanction_periods(ctx, case)
-    yield _major_accident_bar(ctx, case)
-
-
-def _one_vote_veto(ctx: EvalContext, case: CaseFact) -> MaybeFinding:
     # The seed vetoes after any decided case, whatever its circumstance, not only accidents.
-    return ctx.finding(
-        ids.VETO_ONE_VOTE, _evidence(ctx, case), _values(case), anchor=case.decision_date
-    )
+    yield c.finding(ids.VETO_ONE_VOTE, anchor=case.decision_date)
+    if case.methods:
+        yield from _method_periods(c)
+    if case.party_sanction is not None:
+        yield _party_sanction(c, case.party_sanction)
+    if case.admin_sanction is not None:
+        yield _admin_sanction(c, case.admin_sanction)
+    if case.accident_id:
+        yield _major_accident_bar(c, case.accident_id)
 
 
-def _method_periods(ctx: EvalContext, case: CaseFact) -> Iterator[MaybeFinding]:
+def _method_periods(c: _Case) -> Iterator[MaybeFinding]:
+    case = c.case
     for method in sorted(set(case.methods)):
         if method is Method.SUSPENSION:
-            yield _suspension(ctx, case)
-        elif method in METHOD_RULES:
-            values = _values(case, **labelled("measure", method))
-            yield ctx.finding(
-                METHOD_RULES[method], _evidence(ctx, case), values, anchor=case.decision_date
-            )
+            yield _suspension(c)
+        elif method in METHOD_RULES and c.ctx.use(METHOD_RULES[method]) is not None:
+            values = c.values(**labelled("measure", method))
+            yield c.finding(METHOD_RULES[method], values, anchor=case.decision_date)
 
 
-def _suspension(ctx: EvalContext, case: CaseFact) -> MaybeFinding:
+def _suspension(c: _Case) -> MaybeFinding:
+    case = c.case
     if case.suspension_months is None or case.decision_date is None:
-        return ctx.finding(
-            ids.HOLD_SUSPENSION_DURATION_MISSING,
-            _evidence(ctx, case),
-            _values(case),
-            anchor=case.decision_date,
-        )
-    return ctx.finding(
+        return c.finding(ids.HOLD_SUSPENSION_DURATION_MISSING, anchor=case.decision_date)
+    if c.ctx.use(ids.HOLD_SUSPENSION) is None:
+        return None
+    return c.finding(
         ids.HOLD_SUSPENSION,
-        _evidence(ctx, case),
-        _values(case, months=case.suspension_months),
+        c.values(months=case.suspension_months),
         anchor=case.decision_date,
         running_until=add_months(case.decision_date, case.suspension_months),
     )
 
 
-def _sanction_periods(ctx: EvalContext, case: CaseFact) -> Iterator[MaybeFinding]:
-    if case.party_sanction is not None:
-        yield _party_sanction(ctx, case, case.party_sanction)
-    if case.admin_sanction is not None:
-        values = _values(case, **labelled("measure", case.admin_sanction))
-        rule_id = ids.admin_sanction(case.admin_sanction)
-        yield ctx.finding(rule_id, _evidence(ctx, case), values, anchor=case.decision_date)
+def _admin_sanction(c: _Case, grade: AdminSanction) -> MaybeFinding:
+    rule_id = ADMIN_SANCTION_RULES[grade]
+    if c.ctx.use(rule_id) is None:
+        return None
+    return c.finding(rule_id, c.values(**labelled("measure", grade)), anchor=c.case.decision_date)
 
 
-def _party_sanction(ctx: EvalContext, case: CaseFact, grade: PartySanction) -> MaybeFinding:
-    values = _values(case, **labelled("measure", grade))
-    if grade is not PartySanction.PROBATION:
-        return ctx.finding(
-            ids.party_sanction(grade), _evidence(ctx, case), values, anchor=case.decision_date
-        )
-    if case.party_probation_months is None:
-        return ctx.finding(
-            ids.HOLD_PROBATION_DURATION_MISSING,
-            _evidence(ctx, case),
-            values,
-            anchor=case.decision_date,
-        )
-    return ctx.finding(
-        ids.party_sanction(grade),
-        _evidence(ctx, case),
-        {**values, "months": case.party_probation_months},
+def _party_sanction(c: _Case, grade: PartySanction) -> MaybeFinding:
+    case = c.case
+    probation = case.party_probation_months
+    # 留党察看 runs for its probation plus the rule's months; without the probation, a hold.
+    if grade is PartySanction.PROBATION and probation is None:
+        rule_id = ids.HOLD_PROBATION_DURATION_MISSING
+    else:
+        rule_id = PARTY_SANCTION_RULES[grade]
+    if c.ctx.use(rule_id) is None:
+        return None
+    values = c.values(**labelled("measure", grade))
+    if grade is not PartySanction.PROBATION or probation is None:
+        return c.finding(rule_id, values, anchor=case.decision_date)
+    return c.finding(
+        rule_id,
+        {**values, "months": probation},
         anchor=case.decision_date,
-        extra_months=case.party_probation_months,
+        extra_months=probation,
     )
 
 
 # --- SOE-head bars (安全生产法第九十四条第三款; 事故条例第四十条) ------------------------------
 
 
-def _criminal_penalty_bar(ctx: EvalContext, case: CaseFact) -> Iterator[MaybeFinding]:
-    if not case.criminal_penalty:
-        return
+def _criminal_penalty_bar(c: _Case) -> MaybeFinding:
+    case = c.case
     completed = case.criminal_penalty_completed_on
-    missing = {"missing_zh": "刑罚执行完毕日期", "missing_en": "the date the penalty was served"}
     if completed is None:
-        yield ctx.finding(
+        if c.ctx.use(ids.HOLD_CRIMINAL_PENALTY_COMPLETION_MISSING) is None:
+            return None
+        missing = {
+            "missing_zh": "刑罚执行完毕日期",
+            "missing_en": "the date the penalty was served",
+        }
+        return c.finding(
             ids.HOLD_CRIMINAL_PENALTY_COMPLETION_MISSING,
-            _evidence(ctx, case),
-            _values(case, **missing),
+            c.values(**missing),
             anchor=case.decision_date,
         )
-        return
     # Five years counted from the day the penalty has been served; barred while serving too.
-    yield ctx.finding(
+    return c.finding(
         ids.SOE_BAR_CRIMINAL_PENALTY,
-        _evidence(ctx, case),
-        _values(case),
         anchor=completed,
         blocks_from=min(completed, case.decision_date or completed),
     )
 
 
-def _dismissal_bar(ctx: EvalContext, case: CaseFact) -> MaybeFinding:
-    if case.admin_sanction is not AdminSanction.DISMISSAL:
-        return None
-    return ctx.finding(
-        ids.SOE_BAR_DISMISSAL, _evidence(ctx, case), _values(case), anchor=case.decision_date
-    )
-
-
-def _major_accident_bar(ctx: EvalContext, case: CaseFact) -> MaybeFinding:
-    accident = ctx.facts.accident_by_id(case.accident_id) if case.accident_id else None
+def _major_accident_bar(c: _Case, accident_id: UUID) -> MaybeFinding:
+    ctx = c.ctx
+    accident = ctx.facts.accident_by_id(accident_id)
     if accident is None or accident.revoked:
         return None
     if accident.level not in ctx.settings.soe_bar_accident_levels:
         return None
     target = ctx.facts.target
     target_industry = target.org_unit.industry if target is not None else None
-    evidence = _evidence(ctx, case)
-    unit_name = evidence.post.org_unit_name if evidence.post else "—"
-    values = _values(
-        case, **accident_values(accident, unit_name), **labelled("target_industry", target_industry)
+    same_industry = target_industry is accident.industry
+    rule_id = (
+        ids.SOE_BAR_MAJOR_ACCIDENT if same_industry else ids.NOTE_SOE_MAJOR_ACCIDENT_OTHER_INDUSTRY
     )
-    if target_industry is accident.industry:
-        return ctx.finding(ids.SOE_BAR_MAJOR_ACCIDENT, evidence, values, anchor=case.decision_date)
-    return ctx.finding(ids.NOTE_SOE_MAJOR_ACCIDENT_OTHER_INDUSTRY, evidence, values)
+    if ctx.use(rule_id) is None:
+        return None
+    evidence = c.evidence
+    unit_name = evidence.post.org_unit_name if evidence.post else "—"
+    values = c.values(
+        **accident_values(accident, unit_name), **labelled("target_industry", target_industry)
+    )
+    if same_industry:
+        return c.finding(rule_id, values, anchor=c.case.decision_date)
+    return c.finding(rule_id, values)

@@ -3,38 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from app.domain.enums import Purpose
-from app.domain.labels import zh
-from app.vetting.rules.decision import Evidence, Finding, Message
+from app.vetting.rules.decision import Evidence, Finding, Message, made_fast
 from app.vetting.rules.facts import CadreFacts
-from app.vetting.rules.messages import date_values, en_text, render
-from app.vetting.rules.periods import PeriodKind, covers, day_after, period_end
-from app.vetting.rules.rulebook_model import Rule, Rulebook, Settings
+from app.vetting.rules.messages import date_values, en_text, zh_text
+from app.vetting.rules.periods import PeriodKind, day_after, period_end
+from app.vetting.rules.rulebook_model import Rulebook, RuleUse, Settings
 
 
-@dataclass(frozen=True)
 class EvalContext:
-    facts: CadreFacts
-    purpose: Purpose
-    as_of: date
-    rulebook: Rulebook
+    """The facts, purpose, date and rulebook of one evaluation.
 
-    @property
-    def settings(self) -> Settings:
-        return self.rulebook.settings
+    A rule asks `use(rule_id)` first: None means it can find nothing for this purpose (most
+    rules concern only some purposes), answered from a table the rulebook prepared, so the rule
+    skips the work of a finding that would not be made. Otherwise `finding(use, ...)` makes it.
+    """
 
-    def applies(self, rule_id: str) -> bool:
-        """Whether the rulebook has the rule and it concerns the purpose being vetted."""
-        rule = self.rulebook.rule(rule_id)
-        return rule is not None and rule.block_for(self.purpose) is not None
+    __slots__ = ("_uses", "as_of", "facts", "purpose", "rulebook", "settings")
+
+    def __init__(self, facts: CadreFacts, purpose: Purpose, as_of: date, rulebook: Rulebook):
+        self.facts = facts
+        self.purpose = purpose
+        self.as_of = as_of
+        self.rulebook = rulebook
+        self.settings: Settings = rulebook.settings
+        self._uses = rulebook.uses(purpose)
+
+    def use(self, rule_id: str) -> RuleUse | None:
+        """The rule and its period for this purpose; None when it cannot yield a finding here
+        (not in the rulebook, not concerning this purpose, or switched off by 0 months)."""
+        return self._uses.get(rule_id)
 
     def finding(
         self,
-        rule_id: str,
+        use: RuleUse,
         evidence: Evidence,
         values: Mapping[str, Any],
         *,
@@ -42,56 +47,97 @@ class EvalContext:
         blocks_from: date | None = None,
         extra_months: int = 0,
         running_until: date | None = None,
-    ) -> Finding | None:
-        """The finding of `rule_id` for this purpose, or None when the rule does not apply.
+    ) -> Finding:
+        """The finding of the rule `use` found for this purpose.
 
         `anchor` is the day the rule's period is counted from (a decision date, 1 January of a
         year, ...); `blocks_from` overrides the first blocked day when it differs from it.
         """
-        rule = self.rulebook.rule(rule_id)
-        block = rule.block_for(self.purpose) if rule is not None else None
-        if rule is None or block is None or block.period.is_empty:
-            return None
+        period = use.period
         start: date | None = None
         until: date | None = None
-        if block.period.kind is not PeriodKind.NONE:
+        if period.kind is not PeriodKind.NONE:
             start = blocks_from or anchor or self.as_of
             until = period_end(
-                block.period,
-                anchor or start,
-                extra_months=extra_months,
-                running_until=running_until,
+                period, anchor or start, extra_months=extra_months, running_until=running_until
             )
-        in_force = covers(start, until, self.as_of)
-        return self._finding(rule, evidence, values, start, until, in_force)
-
-    def _finding(
-        self,
-        rule: Rule,
-        evidence: Evidence,
-        values: Mapping[str, Any],
-        start: date | None,
-        until: date | None,
-        in_force: bool,
-    ) -> Finding:
-        filled = {**self._common_values(start, until), **values}
-        return Finding(
-            rule_id=rule.rule_id,
-            effect=rule.effect,
-            system=rule.system,
-            basis=rule.basis,
-            blocks_from=start,
-            blocks_until=until,
-            in_force=in_force,
-            evidence=evidence,
-            message=Message(zh=render(rule.message_zh, filled), en=render(rule.message_en, filled)),
+        as_of = self.as_of
+        filled = _Filled(self.purpose, start, until)
+        for group in _groups(use.names):
+            filled.update(_common_values(group, self.purpose, start, until))
+        filled.update(values)  # the rule's own values take precedence
+        rule = use.rule
+        message = made_fast(
+            Message,
+            {"zh": rule.message_zh.format_map(filled), "en": rule.message_en.format_map(filled)},
+        )
+        return made_fast(
+            Finding,
+            {
+                "rule_id": rule.rule_id,
+                "effect": rule.effect,
+                "system": rule.system,
+                "basis": rule.basis,
+                "blocks_from": start,
+                "blocks_until": until,
+                "in_force": (start is None or start <= as_of) and (until is None or as_of <= until),
+                "evidence": evidence,
+                "message": message,
+            },
         )
 
-    def _common_values(self, start: date | None, until: date | None) -> dict[str, Any]:
-        return {
-            "purpose_zh": zh(self.purpose),
-            "purpose_en": en_text(self.purpose),
-            **date_values("from", start),
-            **date_values("until", until),
-            **date_values("free_from", None if until is None else day_after(until)),
-        }
+
+# The placeholders every finding has, by the group of values worked out together.
+COMMON_PLACEHOLDERS: Mapping[str, str] = {
+    "purpose_zh": "purpose",
+    "purpose_en": "purpose",
+    "from": "from",
+    "from_zh": "from",
+    "until": "until",
+    "until_zh": "until",
+    "free_from": "free_from",
+    "free_from_zh": "free_from",
+}
+_GROUPS: dict[frozenset[str], tuple[str, ...]] = {}
+
+
+def _groups(names: frozenset[str]) -> tuple[str, ...]:
+    """The groups of common placeholders that templates naming `names` use (memoised)."""
+    groups = _GROUPS.get(names)
+    if groups is None:
+        wanted = {COMMON_PLACEHOLDERS[n] for n in names if n in COMMON_PLACEHOLDERS}
+        groups = _GROUPS[names] = tuple(sorted(wanted))
+    return groups
+
+
+def _common_values(
+    group: str, purpose: Purpose, start: date | None, until: date | None
+) -> dict[str, str]:
+    if group == "purpose":
+        return {"purpose_zh": zh_text(purpose), "purpose_en": en_text(purpose)}
+    if group == "from":
+        return date_values("from", start)
+    if group == "until":
+        return date_values("until", until)
+    return date_values("free_from", None if until is None else day_after(until))
+
+
+class _Filled(dict[str, Any]):
+    """A finding's template values. An unknown placeholder stays visible as `{name}` instead of
+    failing a whole decision over it (as `messages.render`); a common one the rule's templates
+    were not found to name (`template_names` is only a shortcut) is still worked out here."""
+
+    __slots__ = ("purpose", "start", "until")
+
+    def __init__(self, purpose: Purpose, start: date | None, until: date | None) -> None:
+        super().__init__()
+        self.purpose, self.start, self.until = purpose, start, until
+
+    def __missing__(self, key: str) -> str:
+        group = COMMON_PLACEHOLDERS.get(key)
+        if group is None:
+            return "{" + key + "}"
+        for name, value in _common_values(group, self.purpose, self.start, self.until).items():
+            self.setdefault(name, value)
+        text: str = self[key]
+        return text

@@ -6,7 +6,7 @@ which is what lets a stored decision be replayed and compared field by field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 
 from app.domain.enums import Purpose
@@ -18,6 +18,7 @@ from app.vetting.rules.decision import (
     Decision,
     Finding,
     eligible_from_of,
+    made_fast,
     outcome_of,
 )
 from app.vetting.rules.facts import CadreFacts
@@ -32,38 +33,66 @@ from app.vetting.rules.record_rules import (
 from app.vetting.rules.rulebook_model import Rulebook
 
 
-def evaluate(facts: CadreFacts, purpose: Purpose, as_of: date, rulebook: Rulebook) -> Decision:
+def evaluate(
+    facts: CadreFacts,
+    purpose: Purpose,
+    as_of: date,
+    rulebook: Rulebook,
+    *,
+    facts_sha256: str | None = None,
+) -> Decision:
     """Vet `facts` for `purpose` on `as_of` under `rulebook`.
+
+    `facts_sha256` may pass `facts_sha256(facts)` when the caller already has it (e.g. it has
+    taken the snapshot to store, or vets the same facts for several purposes): the digest then
+    is not computed again. It must be that digest; the decision records it as given.
 
     Raises ValueError for `soe_head_appointment` without a target post: the SOE bars depend on
     the target's industry (the API validates this before calling).
     """
     if purpose is Purpose.SOE_HEAD_APPOINTMENT and facts.target is None:
         raise ValueError("soe_head_appointment needs facts.target (the enterprise to head)")
-    ctx = EvalContext(facts=facts, purpose=purpose, as_of=as_of, rulebook=rulebook)
-    findings = sort_findings(f for f in _all_findings(ctx) if f is not None)
+    ctx = EvalContext(facts, purpose, as_of, rulebook)
+    findings = sort_findings(_all_findings(ctx))
     outcome = outcome_of(findings)
-    return Decision(
-        cadre_id=facts.cadre_id,
-        purpose=purpose,
-        as_of=as_of,
-        known_at=facts.known_at,
-        outcome=outcome,
-        eligible_from=eligible_from_of(outcome, findings, as_of),
-        findings=findings,
-        rulebook=rulebook.ref,
-        facts_sha256=facts_module.facts_sha256(facts),
+    return made_fast(
+        Decision,
+        {
+            "cadre_id": facts.cadre_id,
+            "purpose": purpose,
+            "as_of": as_of,
+            "known_at": facts.known_at,
+            "outcome": outcome,
+            "eligible_from": eligible_from_of(outcome, findings, as_of),
+            "findings": findings,
+            "rulebook": rulebook.ref,
+            "facts_sha256": facts_module.facts_sha256(facts)
+            if facts_sha256 is None
+            else facts_sha256,
+            "decision_id": None,
+            "evaluated_at": None,
+        },
     )
 
 
-def _all_findings(ctx: EvalContext) -> Iterator[Finding | None]:
-    yield from case_findings(ctx)
-    yield from accident_holds(ctx)
-    yield annual_assessment(ctx)
-    yield from unit_assessment_fails(ctx)
-    yield from failed_investigations(ctx)
-    yield commendation_basis(ctx)
-    yield lifetime_note(ctx)
+def _all_findings(ctx: EvalContext) -> list[Finding]:
+    """Every finding, in the order the rule families are applied (the sort is stable)."""
+    facts = ctx.facts
+    found: list[Finding | None] = []
+    # A family with no records of its kind finds nothing: most cadres have no cases, accidents,
+    # failed unit assessments or investigations, so those families are skipped outright.
+    if facts.cases:
+        found.extend(case_findings(ctx))
+    if facts.accidents:
+        found.extend(accident_holds(ctx))
+    found.append(annual_assessment(ctx))
+    if facts.unit_assessments:
+        found.extend(unit_assessment_fails(ctx))
+    if facts.investigations:
+        found.extend(failed_investigations(ctx))
+    found.append(commendation_basis(ctx))
+    found.append(lifetime_note(ctx))
+    return [f for f in found if f is not None]
 
 
 def _sort_key(finding: Finding) -> tuple[object, ...]:
@@ -80,4 +109,7 @@ def _sort_key(finding: Finding) -> tuple[object, ...]:
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """In force first, then most severe, earliest, and by rule and record for a stable order."""
-    return tuple(sorted(findings, key=_sort_key))
+    listed = findings if isinstance(findings, list) else list(findings)
+    if len(listed) < 2:
+        return tuple(listed)
+    return tuple(sorted(listed, key=_sort_key))

@@ -313,6 +313,9 @@ def _snapshot_default(value: Any) -> Any:
     """orjson's hook for what it does not write itself: fact dataclasses and Decimals."""
     if type(value) in _PLAIN:
         return value.__dict__
+    codec = _CODECS.get(type(value))
+    if codec is not None:
+        return _fields(value, codec)
     if isinstance(value, Decimal):
         return format(value.normalize(_EXACT), "f")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -333,10 +336,19 @@ def _fields(value: Any, codec: _Codec) -> dict[str, Any]:
     return attrs
 
 
+def _snapshot_fields(cls: type[CadreFacts]) -> tuple[str, ...]:
+    codec = _codec(cls)
+    if codec.datetimes != ("known_at",):  # another datetime would need the offset check
+        raise TypeError(f"{cls.__name__}: only known_at may be a datetime among its own fields")
+    return tuple(name for name in codec.names if name != "known_at")
+
+
 def facts_snapshot(facts: CadreFacts) -> bytes:
     """The canonical JSON of `facts` without `known_at`: what the decision log stores."""
-    data = dict(_fields(facts, _codec(type(facts))))
+    data = dict(facts.__dict__)
     del data["known_at"]
+    if len(data) != len(_SNAPSHOT_FIELDS) or type(facts) is not CadreFacts:
+        data = {name: getattr(facts, name) for name in _snapshot_fields(type(facts))}
     return orjson.dumps(data, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
 
 
@@ -427,4 +439,5 @@ def _decode_instance(cls: type[T], data: dict[str, Any], **given: Any) -> T:
     return cls(**kwargs)
 
 
-_codec(CadreFacts)  # builds the codec of every fact class (and fails early on an unknown type)
+# Builds the codec of every fact class, failing at import on a field type it cannot handle.
+_SNAPSHOT_FIELDS = _snapshot_fields(CadreFacts)

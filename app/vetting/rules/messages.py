@@ -33,8 +33,28 @@ _ENGLISH: Mapping[StrEnum, str] = {
 }
 
 
+# Labels by enum class and member value, filled on first use: looked up for every finding, so
+# kept clear of the Enum machinery (`member.value` and `hash(member)` run Python code).
+_ZH_TEXT: dict[type[StrEnum], Mapping[str, str]] = {}
+_EN_TEXT: dict[type[StrEnum], Mapping[str, str]] = {}
+
+
 def en_text(member: StrEnum) -> str:
-    return _ENGLISH.get(member) or en(member).lower()
+    """The member's English label in running text (`_ENGLISH`, else its label lower-cased)."""
+    texts = _EN_TEXT.get(type(member))
+    if texts is None:
+        kind = type(member)
+        texts = _EN_TEXT[kind] = {m._value_: _ENGLISH.get(m) or en(m).lower() for m in kind}
+    return texts[member._value_]
+
+
+def zh_text(member: StrEnum) -> str:
+    """The member's Chinese label: `app.domain.labels.zh`, looked up faster."""
+    texts = _ZH_TEXT.get(type(member))
+    if texts is None:
+        kind = type(member)
+        texts = _ZH_TEXT[kind] = {m._value_: zh(m) for m in kind}
+    return texts[member._value_]
 
 
 def zh_date(day: date) -> str:
@@ -52,7 +72,7 @@ def labelled(name: str, member: StrEnum | None) -> dict[str, str]:
     """`{name}_zh` and `{name}_en` for an enum member."""
     if member is None:
         return {f"{name}_zh": "未记录", f"{name}_en": "not recorded"}
-    return {f"{name}_zh": zh(member), f"{name}_en": en_text(member)}
+    return {f"{name}_zh": zh_text(member), f"{name}_en": en_text(member)}
 
 
 def case_values(case: CaseFact) -> dict[str, Any]:

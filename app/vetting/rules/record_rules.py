@@ -42,10 +42,16 @@ ANNUAL_GRADE_RULES = {
     CadreGrade.INCOMPETENT: ids.ASSESSMENT_ANNUAL_INCOMPETENT,
 }
 INACTIVE_STATUSES = frozenset({CadreStatus.RETIRED, CadreStatus.LEFT})
+# The evidence of a finding about a missing record (shared: evidence is immutable).
+NO_ASSESSMENT = Evidence("assessment", None)
+NO_COMMENDATION_BASIS = Evidence("commendation_basis", None)
 
 
 def accident_holds(ctx: EvalContext) -> Iterator[MaybeFinding]:
     """An open investigation of a larger-or-worse accident in a unit the cadre answered for."""
+    use = ctx.use(ids.HOLD_ACCIDENT_UNDER_INVESTIGATION)
+    if use is None:
+        return
     threshold = ACCIDENT_SEVERITY[ctx.settings.accident_hold_min_level]
     for accident in accidents_as_of(ctx.facts, ctx.as_of):
         if ACCIDENT_SEVERITY[accident.level] < threshold:
@@ -57,9 +63,7 @@ def accident_holds(ctx: EvalContext) -> Iterator[MaybeFinding]:
             continue
         values = {**post_values(post), **accident_values(accident, post.org_unit.name)}
         evidence = Evidence("accident", accident.id, PostRef.of(post))
-        yield ctx.finding(
-            ids.HOLD_ACCIDENT_UNDER_INVESTIGATION, evidence, values, anchor=accident.occurred_on
-        )
+        yield ctx.finding(use, evidence, values, anchor=accident.occurred_on)
 
 
 def annual_assessment(ctx: EvalContext) -> MaybeFinding:
@@ -72,32 +76,43 @@ def annual_assessment(ctx: EvalContext) -> MaybeFinding:
     ]
     if not found:
         return _missing_annual_assessment(ctx, year)
-    worst = min(found, key=lambda a: (GRADE_ORDER[a.grade], str(a.id)))
+    worst = found[0] if len(found) == 1 else min(found, key=_worst_first)
     rule_id = ANNUAL_GRADE_RULES.get(worst.grade)
-    if rule_id is None:
+    use = None if rule_id is None else ctx.use(rule_id)
+    if use is None:
         return None
     post = PostRef.of(ctx.facts.post_on(date(year, 12, 31)))
     values = {"year": year, **labelled("grade", worst.grade)}
     # It bars candidacy for the rest of the year in which it is the "previous year's" grade.
     return ctx.finding(
-        rule_id,
+        use,
         Evidence("assessment", worst.id, post),
         values,
         anchor=date(ctx.as_of.year, 1, 1),
     )
 
 
+def _worst_first(assessment: AssessmentFact) -> tuple[int, str]:
+    return GRADE_ORDER[assessment.grade], str(assessment.id)
+
+
 def _missing_annual_assessment(ctx: EvalContext, year: int) -> MaybeFinding:
+    use = ctx.use(ids.HOLD_ANNUAL_ASSESSMENT_MISSING)
+    if use is None:
+        return None
     values = {
         "year": year,
         "missing_zh": f"{year}年度年度考核结果",
         "missing_en": f"the annual assessment for {year}",
     }
-    return ctx.finding(ids.HOLD_ANNUAL_ASSESSMENT_MISSING, Evidence("assessment", None), values)
+    return ctx.finding(use, NO_ASSESSMENT, values)
 
 
 def unit_assessment_fails(ctx: EvalContext) -> Iterator[MaybeFinding]:
     """A unit's failed safety-work assessment costs its responsible leaders that year's awards."""
+    use = ctx.use(ids.ASSESSMENT_UNIT_SAFETY_WORK_FAIL)
+    if use is None:
+        return
     for assessment in ctx.facts.unit_assessments:
         if assessment.revoked or assessment.grade is not UnitGrade.FAIL:
             continue
@@ -111,16 +126,14 @@ def unit_assessment_fails(ctx: EvalContext) -> Iterator[MaybeFinding]:
             continue
         values = {"year": assessment.year, **labelled("grade", assessment.grade)}
         evidence = Evidence("unit_assessment", assessment.id, PostRef.of(post))
-        yield ctx.finding(
-            ids.ASSESSMENT_UNIT_SAFETY_WORK_FAIL,
-            evidence,
-            {**values, **post_values(post)},
-            anchor=first,
-        )
+        yield ctx.finding(use, evidence, {**values, **post_values(post)}, anchor=first)
 
 
 def failed_investigations(ctx: EvalContext) -> Iterator[MaybeFinding]:
     """干部考察不合格: no promotion, important use or commendation for the set period."""
+    use = ctx.use(ids.INVESTIGATION_FAILED)
+    if use is None:
+        return
     for investigation in ctx.facts.investigations:
         if investigation.revoked or investigation.result is not InvestigationResult.FAIL:
             continue
@@ -128,7 +141,7 @@ def failed_investigations(ctx: EvalContext) -> Iterator[MaybeFinding]:
             continue
         post = PostRef.of(ctx.facts.post_on(investigation.conducted_on))
         yield ctx.finding(
-            ids.INVESTIGATION_FAILED,
+            use,
             Evidence("cadre_investigation", investigation.id, post),
             date_values("conducted_on", investigation.conducted_on),
             anchor=investigation.conducted_on,
@@ -137,10 +150,11 @@ def failed_investigations(ctx: EvalContext) -> Iterator[MaybeFinding]:
 
 def commendation_basis(ctx: EvalContext) -> MaybeFinding:
     """A work-safety award needs an excellent safety-duty assessment or a recorded contribution."""
-    if not (
-        ctx.applies(ids.COMMENDATION_BASIS_MISSING) or ctx.applies(ids.NOTE_COMMENDATION_BASIS)
+    if (
+        ctx.use(ids.COMMENDATION_BASIS_MISSING) is None
+        and ctx.use(ids.NOTE_COMMENDATION_BASIS) is None
     ):
-        return None
+        return None  # neither concerns the purpose (nearly always: only safety commendations)
     first_year = ctx.as_of.year - ctx.settings.basis_years_back
     years = range(first_year, ctx.as_of.year + 1)
     bases: list[AssessmentFact | ContributionFact] = [
@@ -175,6 +189,9 @@ def _qualifying_contributions(ctx: EvalContext, years: range) -> list[Contributi
 
 
 def _basis_note(ctx: EvalContext, basis: AssessmentFact | ContributionFact) -> MaybeFinding:
+    use = ctx.use(ids.NOTE_COMMENDATION_BASIS)
+    if use is None:
+        return None
     if isinstance(basis, AssessmentFact):
         kind = "assessment"
         basis_zh = f"{zh(basis.kind)}{zh(basis.grade)}"
@@ -184,10 +201,13 @@ def _basis_note(ctx: EvalContext, basis: AssessmentFact | ContributionFact) -> M
         basis_zh = f"在“{zh(basis.area)}”方面作出显著成绩和重要贡献"
         basis_en = f"a significant contribution to {en_text(basis.area)}"
     values = {"year": basis.year, "basis_zh": basis_zh, "basis_en": basis_en}
-    return ctx.finding(ids.NOTE_COMMENDATION_BASIS, Evidence(kind, basis.id), values)
+    return ctx.finding(use, Evidence(kind, basis.id), values)
 
 
 def _basis_missing(ctx: EvalContext, first_year: int) -> MaybeFinding:
+    use = ctx.use(ids.COMMENDATION_BASIS_MISSING)
+    if use is None:
+        return None
     settings = ctx.settings
     grade_zh = f"{zh(settings.basis_assessment_kind)}{zh(settings.basis_assessment_grade)}"
     grade_en = (
@@ -202,13 +222,16 @@ def _basis_missing(ctx: EvalContext, first_year: int) -> MaybeFinding:
         ),
     }
     # Open-ended (until a basis is recorded): eligible_from stays null rather than a guess.
-    return ctx.finding(ids.COMMENDATION_BASIS_MISSING, Evidence("commendation_basis", None), values)
+    return ctx.finding(use, NO_COMMENDATION_BASIS, values)
 
 
 def lifetime_note(ctx: EvalContext) -> MaybeFinding:
     """终身追责 (中央规定第二十四条): retirement or leaving office erases nothing."""
+    if not ctx.facts.statuses:
+        return None  # serving, as every cadre is until a status event says otherwise
+    use = ctx.use(ids.NOTE_LIFETIME_ACCOUNTABILITY)
     status = ctx.facts.status_on(ctx.as_of)
-    if status not in INACTIVE_STATUSES:
+    if use is None or status not in INACTIVE_STATUSES:
         return None
     events = [
         e
@@ -217,4 +240,4 @@ def lifetime_note(ctx: EvalContext) -> MaybeFinding:
     ]
     latest = max(events, key=lambda e: (e.effective_date, str(e.id)), default=None)
     evidence = Evidence("status_event", None if latest is None else latest.id)
-    return ctx.finding(ids.NOTE_LIFETIME_ACCOUNTABILITY, evidence, labelled("status", status))
+    return ctx.finding(use, evidence, labelled("status", status))

@@ -6,6 +6,8 @@ periods without touching code; `rulebook_parse.py` turns a file into these froze
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -119,6 +121,31 @@ class Rule:
         }
 
 
+def template_names(template: str) -> frozenset[str]:
+    """The value names a message template looks up (each field up to any `.` or `[`, and those
+    nested in format specs); empty for a template `str.format` cannot parse."""
+    names: set[str] = set()
+    try:
+        for _, name, spec, _ in string.Formatter().parse(template):
+            if name is not None:
+                names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+            if spec:
+                names |= template_names(spec)
+    except ValueError:
+        return frozenset()
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """A rule as it applies to one purpose: the rule, how long it blocks that purpose, and the
+    value names its message templates use (so a finding fills only those)."""
+
+    rule: Rule
+    period: Period
+    names: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Thresholds the rules share; every number RULES.md gives is a value here or in a block."""
@@ -157,14 +184,38 @@ class Rulebook:
     rules: tuple[Rule, ...]
     period_basis: str = ""  # citation for how periods are counted (民法典)
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+    _uses: Mapping[Purpose, Mapping[str, RuleUse]] = field(init=False, repr=False, compare=False)
+    _applying: Mapping[Purpose, frozenset[str]] = field(init=False, repr=False, compare=False)
+    _ref: RulebookRef = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Looked up once per finding: index the rules rather than scan them each time.
-        object.__setattr__(self, "_by_id", {r.rule_id: r for r in self.rules})
+        # Worked out once per rulebook, not per finding: the rules by id (the last of a repeated
+        # id wins) and, per purpose, the rules that concern it and the period each blocks it for.
+        by_id = {r.rule_id: r for r in self.rules}
+        names = {
+            rule_id: template_names(r.message_zh) | template_names(r.message_en)
+            for rule_id, r in by_id.items()
+        }
+        uses: dict[Purpose, dict[str, RuleUse]] = {p: {} for p in Purpose}
+        applying: dict[Purpose, set[str]] = {p: set() for p in Purpose}
+        for rule_id, rule in by_id.items():
+            for purpose in Purpose:
+                block = rule.block_for(purpose)
+                if block is None:
+                    continue
+                applying[purpose].add(rule_id)
+                if not block.period.is_empty:
+                    uses[purpose][rule_id] = RuleUse(rule, block.period, names[rule_id])
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_uses", uses)
+        object.__setattr__(self, "_applying", {p: frozenset(ids) for p, ids in applying.items()})
+        object.__setattr__(
+            self, "_ref", RulebookRef(id=self.id, version=self.version, sha256=self.sha256)
+        )
 
     @property
     def ref(self) -> RulebookRef:
-        return RulebookRef(id=self.id, version=self.version, sha256=self.sha256)
+        return self._ref
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -172,6 +223,15 @@ class Rulebook:
 
     def rule(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
+
+    def applies(self, rule_id: str, purpose: Purpose) -> bool:
+        """Whether the rulebook has the rule and it concerns `purpose` (even if for 0 months)."""
+        return rule_id in self._applying[purpose]
+
+    def uses(self, purpose: Purpose) -> Mapping[str, RuleUse]:
+        """The rules that can find anything for `purpose`, by id: those that concern it, less
+        those a zero-month period switches off for it."""
+        return self._uses[purpose]
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description for GET /v1/rulebooks/{id}."""

@@ -1,0 +1,366 @@
+"""Generate the benchmark data set with COPY: 100,000 cadres and more than 1,000,000 records.
+
+The rows are shaped like the demo data (careers in counties, departments and SOEs; annual
+assessments; accidents; accountability cases with every method; commendations; ...) and go
+straight into the tables with PostgreSQL's binary COPY. They bypass the services (and so the
+audit log): this is a load for measuring reads, not a record of anything.
+
+    .venv/bin/python bench/generate.py --database-url postgresql+asyncpg://… [--cadres 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.domain.accidents import accident_level  # noqa: E402
+from app.domain.idnumber import check_character, mask  # noqa: E402
+from app.security.pii import PiiCipher  # noqa: E402
+
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
+START = datetime(2026, 1, 1, tzinfo=UTC)
+METHODS: list[dict[str, Any]] = [
+    {"methods": ["admonishment"]},
+    {"methods": ["notification"]},
+    {"methods": ["sanction"], "admin_sanction": "demerit"},
+    {"methods": ["sanction"], "party_sanction": "warning"},
+    {"methods": ["removal"]},
+    {"methods": ["ordered_resignation"]},
+    {"methods": ["demotion"]},
+    {"methods": ["sanction"], "admin_sanction": "dismissal"},
+    {"methods": [], "leniency": "exempted"},
+    {"methods": ["post_adjustment"], "leniency": "lighter"},
+]
+
+
+def asyncpg_dsn(url: str) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    params = {
+        "user": u.username,
+        "password": u.password,
+        "database": u.database,
+        "host": u.query.get("host") or u.host,
+        "port": u.port,
+    }
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def meta(rid: uuid.UUID) -> dict[str, Any]:
+    return {"id": rid, "version": 1, "change": "created", "recorded_at": START}
+
+
+class Generator:
+    def __init__(self, cadres: int, seed: int = 2018) -> None:
+        self.n = cadres
+        self.rng = random.Random(seed)
+        self.cipher = PiiCipher.from_secret(SECRET)
+        self.units: list[dict[str, Any]] = []
+        self.cadre_ids: list[uuid.UUID] = []
+        self.posts: list[dict[str, Any]] = []
+
+    def org_units(self) -> list[dict[str, Any]]:
+        city = uuid.uuid4()
+        rows = [self._unit(city, "泸州市人民政府", "government", "city", [city])]
+        for c in range(20):
+            gov = uuid.uuid4()
+            rows.append(self._unit(gov, f"第{c}县人民政府", "government", "county", [city, gov]))
+            for d in range(10):
+                u = uuid.uuid4()
+                rows.append(
+                    self._unit(
+                        u, f"第{c}县第{d}局", "government_department", "county", [city, gov, u]
+                    )
+                )
+            for t in range(20):
+                u = uuid.uuid4()
+                rows.append(
+                    self._unit(u, f"第{c}县第{t}镇", "township", "township", [city, gov, u])
+                )
+        for s in range(50):
+            u = uuid.uuid4()
+            row = self._unit(u, f"市属国企{s}", "state_owned_enterprise", "city", [city, u])
+            row.update(
+                is_key_soe=s < 10,
+                industry=self.rng.choice(
+                    ["gas", "construction", "hazardous_chemicals", "liquor_and_food"]
+                ),
+            )
+            rows.append(row)
+        self.units = rows
+        return rows
+
+    @staticmethod
+    def _unit(
+        uid: uuid.UUID, name: str, kind: str, level: str, path: list[uuid.UUID]
+    ) -> dict[str, Any]:
+        return {
+            "id": uid,
+            "name": name,
+            "kind": kind,
+            "level": level,
+            "parent_id": path[-2] if len(path) > 1 else None,
+            "path": path,
+            "is_key_soe": False,
+            "industry": None,
+            "created_at": START,
+            "updated_at": START,
+        }
+
+    def cadres(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        for i in range(self.n):
+            born = date(1960 + i % 25, 1 + i % 12, 1 + i % 28)
+            first17 = f"510502{born:%Y%m%d}{i % 1000:03d}"
+            number = first17 + check_character(first17)
+            cid = uuid.uuid4()
+            self.cadre_ids.append(cid)
+            identity = {
+                "id": cid,
+                "id_number_hash": self.cipher.lookup_hash(number + str(i)),
+                "id_number_cipher": self.cipher.encrypt(number),
+                "id_number_masked": mask(number),
+                "birth_date": born,
+                "created_at": START,
+            }
+            details = {**meta(cid), "name": f"干部{i}", "gender": "male" if i % 3 else "female"}
+            yield identity, details
+
+    def post_rows(self) -> Iterator[dict[str, Any]]:
+        roles = [
+            "first_responsible",
+            "safety_lead",
+            "team_member",
+            "team_member",
+            "assisting_safety_lead",
+        ]
+        for cid in self.cadre_ids:
+            start = date(2008 + self.rng.randint(0, 8), 1 + self.rng.randint(0, 11), 1)
+            for step in range(2):
+                unit = self.rng.choice(self.units)
+                role = (
+                    "soe_principal"
+                    if unit["kind"] == "state_owned_enterprise" and step
+                    else (self.rng.choice(roles))
+                )
+                end = start + timedelta(days=self.rng.randint(900, 2500)) if step == 0 else None
+                row = {
+                    **meta(uuid.uuid4()),
+                    "cadre_id": cid,
+                    "org_unit_id": unit["id"],
+                    "title": "职务",
+                    "position": "principal"
+                    if role in ("first_responsible", "soe_principal")
+                    else "deputy",
+                    "safety_role": role,
+                    "team_rank": self.rng.randint(1, 6),
+                    "start_date": start,
+                    "end_date": end,
+                }
+                self.posts.append(row)
+                yield row
+                start = (end or start) + timedelta(days=1)
+
+    def assessment_rows(self) -> Iterator[dict[str, Any]]:
+        grades = ["competent"] * 12 + ["excellent"] * 3 + ["basically_competent"]
+        for cid in self.cadre_ids:
+            for year in range(2020, 2026):
+                yield {
+                    **meta(uuid.uuid4()),
+                    "subject": "cadre",
+                    "cadre_id": cid,
+                    "org_unit_id": None,
+                    "kind": "annual",
+                    "year": year,
+                    "grade": self.rng.choice(grades),
+                    "score": None,
+                    "assessed_on": None,
+                    "published": False,
+                    "notes": None,
+                }
+        for unit in self.units:
+            for year in range(2021, 2026):
+                yield {
+                    **meta(uuid.uuid4()),
+                    "subject": "org_unit",
+                    "cadre_id": None,
+                    "org_unit_id": unit["id"],
+                    "kind": "safety_work",
+                    "year": year,
+                    "grade": self.rng.choice(["excellent", "good", "pass", "pass", "fail"]),
+                    "score": None,
+                    "assessed_on": None,
+                    "published": True,
+                    "notes": None,
+                }
+
+    def accident_rows(self, count: int) -> Iterator[dict[str, Any]]:
+        for _ in range(count):
+            post = self.rng.choice(self.posts)
+            day = post["start_date"] + timedelta(days=self.rng.randint(0, 800))
+            when = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+            deaths, injuries = self.rng.choice([(0, 1), (1, 0), (2, 3), (3, 2), (11, 5)])
+            loss = self.rng.randint(10_000, 20_000_000)
+            from decimal import Decimal
+
+            yield {
+                **meta(uuid.uuid4()),
+                "org_unit_id": post["org_unit_id"],
+                "occurred_at": when,
+                "industry": "construction",
+                "deaths": deaths,
+                "serious_injuries": injuries,
+                "direct_loss_cny": Decimal(loss),
+                "level": accident_level(deaths, injuries, Decimal(loss)).value,
+                "reported_at": when + timedelta(minutes=40),
+                "reported_late": False,
+                "reporting_failures": [],
+                "investigation_status": "concluded",
+                "concluded_on": day + timedelta(days=100),
+                "description": None,
+            }
+
+    def case_rows(self, count: int) -> Iterator[dict[str, Any]]:
+        for i in range(count):
+            cid = self.rng.choice(self.cadre_ids)
+            shape = METHODS[i % len(METHODS)]
+            opened = date(2019 + self.rng.randint(0, 6), 1 + self.rng.randint(0, 11), 1)
+            yield {
+                **meta(uuid.uuid4()),
+                "cadre_id": cid,
+                "circumstance": self.rng.choice(
+                    ["duties_not_performed", "accident_responsibility", "reporting_failure"]
+                ),
+                "accident_id": None,
+                "post_id": None,
+                "status": "decided",
+                "opened_on": opened,
+                "decision_date": opened + timedelta(days=90),
+                "authority": "市纪委监委",
+                "document_number": None,
+                "methods": shape["methods"],
+                "party_sanction": shape.get("party_sanction"),
+                "party_probation_months": None,
+                "admin_sanction": shape.get("admin_sanction"),
+                "suspension_months": None,
+                "leniency": shape.get("leniency"),
+                "referred_to_supervisory_commission": False,
+                "criminal_penalty": False,
+                "criminal_penalty_completed_on": None,
+                "summary": None,
+            }
+
+    def simple_rows(self, kind: str, count: int) -> Iterator[dict[str, Any]]:
+        for _ in range(count):
+            cid = self.rng.choice(self.cadre_ids)
+            day = date(2020 + self.rng.randint(0, 5), 1 + self.rng.randint(0, 11), 10)
+            base = {**meta(uuid.uuid4()), "cadre_id": cid}
+            if kind == "commendations":
+                yield {
+                    **base,
+                    "kind": "commendation",
+                    "basis": "preventing_accidents",
+                    "year": day.year,
+                    "awarded_on": day,
+                    "authority": None,
+                    "document_number": None,
+                    "description": None,
+                }
+            elif kind == "cadre_investigations":
+                yield {
+                    **base,
+                    "conducted_on": day,
+                    "purpose": "promotion",
+                    "result": "fail" if self.rng.random() < 0.1 else "pass",
+                    "notes": None,
+                }
+            elif kind == "contributions":
+                yield {
+                    **base,
+                    "area": "organising_rescue",
+                    "year": day.year,
+                    "achieved_on": day,
+                    "description": "抢险救援",
+                }
+            else:
+                yield {**base, "status": "retired", "effective_date": day, "note": None}
+
+
+async def _copy(conn: asyncpg.Connection, table: str, rows: Iterator[dict[str, Any]]) -> int:
+    batch: list[dict[str, Any]] = []
+    total = 0
+
+    async def flush() -> None:
+        if batch:
+            columns = list(batch[0])
+            await conn.copy_records_to_table(
+                table, records=[tuple(r[c] for c in columns) for r in batch], columns=columns
+            )
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 20_000:
+            await flush()
+            total += len(batch)
+            batch.clear()
+    await flush()
+    return total + len(batch)
+
+
+async def generate(url: str, cadres: int) -> dict[str, int]:
+    conn = await asyncpg.connect(**asyncpg_dsn(url))
+    gen = Generator(cadres)
+    counts: dict[str, int] = {}
+    try:
+        counts["org_units"] = await _copy(conn, "org_units", iter(gen.org_units()))
+        identities, details = [], []
+        for identity, detail in gen.cadres():
+            identities.append(identity)
+            details.append(detail)
+        counts["cadres"] = await _copy(conn, "cadres", iter(identities))
+        counts["cadre_versions"] = await _copy(conn, "cadre_versions", iter(details))
+        counts["posts"] = await _copy(conn, "posts", gen.post_rows())
+        counts["assessments"] = await _copy(conn, "assessments", gen.assessment_rows())
+        counts["accidents"] = await _copy(conn, "accidents", gen.accident_rows(cadres // 4))
+        counts["accountability_cases"] = await _copy(
+            conn, "accountability_cases", gen.case_rows(cadres // 3)
+        )
+        for table, share in (
+            ("commendations", 2),
+            ("cadre_investigations", 5),
+            ("contributions", 10),
+            ("cadre_status_events", 10),
+        ):
+            counts[table] = await _copy(conn, table, gen.simple_rows(table, cadres // share))
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--cadres", type=int, default=100_000)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    counts = asyncio.run(generate(args.database_url, args.cadres))
+    records = sum(v for k, v in counts.items() if k not in ("org_units", "cadres"))
+    print(f"generated {counts} — {records:,} records in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

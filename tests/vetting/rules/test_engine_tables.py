@@ -1,0 +1,129 @@
+"""The tables and shortcuts that keep `evaluate` cheap give the same answers as the long way."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from app.domain.enums import Effect, Outcome, Purpose, SeedSystem
+from app.vetting.rules.context import EvalContext
+from app.vetting.rules.decision import Evidence, Finding, Message, outcome_of
+from app.vetting.rules.engine import sort_findings
+from app.vetting.rules.messages import case_values, render
+from app.vetting.rules.periods import Period, PeriodKind
+from app.vetting.rules.rulebook import default_rulebook
+from app.vetting.rules.rulebook_model import RuleUse, template_names
+from tests.vetting.rules import cadre, case, vet
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_the_per_purpose_tables_agree_with_the_rules(purpose: Purpose) -> None:
+    rulebook = default_rulebook()
+    uses = rulebook.uses(purpose)
+    for rule in rulebook.rules:
+        block = rule.block_for(purpose)
+        assert rulebook.applies(rule.rule_id, purpose) is (block is not None)
+        if block is None or block.period.is_empty:
+            assert rule.rule_id not in uses
+        else:
+            assert uses[rule.rule_id].rule is rule
+            assert uses[rule.rule_id].period == block.period
+
+
+def test_a_zero_month_block_applies_but_finds_nothing() -> None:
+    rulebook = default_rulebook()
+    assert rulebook.applies("influence.notification", Purpose.PROMOTION)
+    assert "influence.notification" not in rulebook.uses(Purpose.PROMOTION)
+
+
+def test_a_repeated_rule_id_resolves_to_the_last_rule_as_rule_does() -> None:
+    rulebook = default_rulebook()
+    veto = rulebook.rule("veto.one_vote")
+    assert veto is not None
+    permanent = replace(
+        veto, blocks=(replace(veto.blocks[0], period=Period(PeriodKind.PERMANENT)),)
+    )
+    doubled = replace(rulebook, rules=(*rulebook.rules, permanent))
+    assert doubled.rule("veto.one_vote") is permanent
+    assert doubled.uses(Purpose.PROMOTION)["veto.one_vote"].rule is permanent
+    finding = vet(cadre(case("2024-03-15")), rulebook=doubled).findings[0]
+    assert finding.rule_id == "veto.one_vote" and finding.blocks_until is None
+
+
+def test_template_names_lists_every_value_a_template_looks_up() -> None:
+    assert template_names("{a}与{b_zh}；{{literal}} {c.real} {d[0]} {e:>{width}}") == {
+        "a",
+        "b_zh",
+        "c",
+        "d",
+        "e",
+        "width",
+    }
+    assert template_names("unbalanced {") == frozenset()
+
+
+def test_messages_read_the_same_without_the_placeholder_shortcut() -> None:
+    """With no names known, every common placeholder is worked out lazily: same text."""
+    rulebook = default_rulebook()
+    the_case = case("2024-03-15")
+    ctx = EvalContext(cadre(the_case), Purpose.PROMOTION, date(2025, 1, 15), rulebook)
+    evidence = Evidence("accountability_case", the_case.id)
+    veto = ctx.use("veto.one_vote")
+    assert veto is not None
+    every = replace(
+        veto.rule,
+        message_zh="{purpose_zh}|{from}|{from_zh}|{until}|{until_zh}|{free_from}|{free_from_zh}",
+        message_en="{purpose_en}|{circumstance_en}|{unknown}",
+    )
+    for rule in (veto.rule, every):
+        names = template_names(rule.message_zh) | template_names(rule.message_en)
+        use, blind = RuleUse(rule, veto.period, names), RuleUse(rule, veto.period)
+        values = case_values(the_case)
+        found = ctx.finding(use, evidence, values, anchor=the_case.decision_date)
+        assert ctx.finding(blind, evidence, values, anchor=the_case.decision_date) == found
+    assert found.message.zh == (
+        "提拔（晋升职务职级）|2024-03-15|2024年3月15日|2025-03-15|2025年3月15日|2025-03-16|2025年3月16日"
+    )
+    assert found.message.en == "promotion|failing to perform work-safety duties|{unknown}"
+
+
+def test_the_rules_own_values_override_the_common_ones() -> None:
+    rulebook = default_rulebook()
+    ctx = EvalContext(cadre(), Purpose.PROMOTION, date(2025, 1, 15), rulebook)
+    use = ctx.use("veto.one_vote")
+    assert use is not None
+    values = {"until": "X", "until_zh": "某日", "purpose_zh": "某用途", "unknown": 1}
+    found = ctx.finding(use, Evidence("accountability_case", None), values)
+    assert found.message.zh == render(
+        use.rule.message_zh, values | {"decision_date_zh": "{decision_date_zh}"}
+    )
+    assert "X" in found.message.en and "某日" in found.message.zh and "某用途" in found.message.zh
+
+
+def _finding(effect: Effect, in_force: bool = True) -> Finding:
+    return Finding(
+        rule_id=f"test.{effect.value}",
+        effect=effect,
+        system=SeedSystem.ACCOUNTABILITY,
+        basis="",
+        blocks_from=None,
+        blocks_until=None,
+        in_force=in_force,
+        evidence=Evidence("accountability_case", None),
+        message=Message("", ""),
+    )
+
+
+def test_sort_findings_takes_any_iterable_and_short_lists() -> None:
+    one = _finding(Effect.HOLD)
+    assert sort_findings([]) == () and sort_findings(iter([one])) == (one,)
+    veto = _finding(Effect.VETO)
+    assert sort_findings(f for f in (one, veto)) == (veto, one)
+
+
+def test_outcome_of_reads_a_generator_once() -> None:
+    findings = [_finding(Effect.NOTE), _finding(Effect.HOLD), _finding(Effect.VETO, False)]
+    assert outcome_of(f for f in findings) is Outcome.PENDING
+    assert outcome_of(iter([*findings, _finding(Effect.BLOCK)])) is Outcome.INELIGIBLE

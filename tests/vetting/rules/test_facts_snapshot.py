@@ -1,0 +1,448 @@
+"""The facts snapshot and digest: canonical JSON without known_at, and its exact inverse."""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+
+from app.domain.enums import (
+    AccidentLevel,
+    AdminSanction,
+    AssessmentKind,
+    CadreGrade,
+    CadreStatus,
+    CaseStatus,
+    Circumstance,
+    CommendationBasis,
+    CommendationKind,
+    Industry,
+    InvestigationResult,
+    InvestigationStatus,
+    Leniency,
+    Method,
+    OrgUnitKind,
+    OrgUnitLevel,
+    PartySanction,
+    PositionKind,
+    Purpose,
+    ReportingFailure,
+    SafetyRole,
+    UnitGrade,
+)
+from app.vetting.rules import Decision, Finding, Message, evaluate
+from app.vetting.rules.facts import (
+    AccidentFact,
+    AssessmentFact,
+    CadreFacts,
+    CadreInvestigationFact,
+    CaseFact,
+    CommendationFact,
+    ContributionFact,
+    OrgUnitRef,
+    PostFact,
+    StatusEventFact,
+    TargetPost,
+    UnitAssessmentFact,
+    canonical_json,
+    facts_from_snapshot,
+    facts_sha256,
+    facts_snapshot,
+    from_dict,
+    to_dict,
+)
+from app.vetting.rules.rulebook import default_rulebook
+from tests.vetting.rules import accident, cadre, case, post
+
+CST = timezone(timedelta(hours=8))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DECIMALS = [
+    Decimal("12.50"),
+    Decimal(100),
+    Decimal(0),
+    Decimal("0.000"),
+    Decimal("1E+2"),
+    Decimal("-3.25"),
+    Decimal("98.6"),
+    Decimal("1234567890123456789012345678901.25"),  # more digits than the default context keeps
+]
+TEXTS = ["纳溪区人民政府", "区长", 'a "quoted" \\ name', "line\nbreak\ttab", "emoji 🚒", "", "—"]
+
+
+class Gen:
+    """Random but reproducible facts touching every field, type and optional value."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128))
+
+    def maybe(self, value: Any) -> Any:
+        return value if self.rng.random() < 0.5 else None
+
+    def pick(self, values: Any) -> Any:
+        return self.rng.choice(list(values))
+
+    def day(self) -> date:
+        return date.fromordinal(self.rng.randint(date(1950, 1, 1).toordinal(), 740_000))
+
+    def moment(self) -> datetime:
+        day = self.day()
+        zone = self.pick([CST, UTC, SHANGHAI, timezone(timedelta(hours=-5, minutes=-30)), None])
+        moment = datetime(day.year, day.month, day.day, self.rng.randint(0, 23), 30, tzinfo=zone)
+        return moment.replace(microsecond=self.pick([0, 0, 123456]))
+
+    def tuple_of(self, make: Any, most: int = 3) -> tuple[Any, ...]:
+        return tuple(make() for _ in range(self.rng.randint(0, most)))
+
+    def unit(self) -> OrgUnitRef:
+        return OrgUnitRef(
+            self.uuid(),
+            self.pick(TEXTS),
+            self.pick(OrgUnitKind),
+            self.pick(OrgUnitLevel),
+            self.rng.random() < 0.3,
+            self.maybe(self.pick(Industry)),
+        )
+
+    def post(self) -> PostFact:
+        return PostFact(
+            self.uuid(),
+            self.unit(),
+            self.pick(TEXTS),
+            self.pick(PositionKind),
+            self.pick(SafetyRole),
+            self.maybe(self.rng.randint(1, 9)),
+            self.day(),
+            self.maybe(self.day()),
+            self.rng.random() < 0.2,
+        )
+
+    def accident(self) -> AccidentFact:
+        return AccidentFact(
+            self.uuid(),
+            self.uuid(),
+            self.moment(),
+            self.day(),
+            self.pick(Industry),
+            self.pick(AccidentLevel),
+            self.rng.randint(0, 40),
+            self.rng.randint(0, 40),
+            self.pick(DECIMALS),
+            self.pick(InvestigationStatus),
+            self.maybe(self.day()),
+            tuple(self.rng.sample(list(ReportingFailure), self.rng.randint(0, 2))),
+            self.rng.random() < 0.2,
+        )
+
+    def case(self) -> CaseFact:
+        return CaseFact(
+            id=self.uuid(),
+            circumstance=self.pick(Circumstance),
+            status=self.pick(CaseStatus),
+            opened_on=self.day(),
+            decision_date=self.maybe(self.day()),
+            authority=self.maybe(self.pick(TEXTS)),
+            document_number=self.maybe("泸纪〔2024〕7号"),
+            methods=tuple(self.rng.sample(list(Method), self.rng.randint(0, 3))),
+            party_sanction=self.maybe(self.pick(PartySanction)),
+            party_probation_months=self.maybe(self.rng.randint(6, 24)),
+            admin_sanction=self.maybe(self.pick(AdminSanction)),
+            suspension_months=self.maybe(6),
+            leniency=self.maybe(self.pick(Leniency)),
+            criminal_penalty=self.rng.random() < 0.3,
+            criminal_penalty_completed_on=self.maybe(self.day()),
+            referred_to_supervisory_commission=self.rng.random() < 0.3,
+            accident_id=self.maybe(self.uuid()),
+            post_id=self.maybe(self.uuid()),
+        )
+
+    def facts(self) -> CadreFacts:
+        rng = self.rng
+        return CadreFacts(
+            cadre_id=self.uuid(),
+            name=self.pick(TEXTS),
+            birth_date=self.day(),
+            known_at=self.moment() if rng.random() < 0.8 else datetime(2026, 1, 1, tzinfo=UTC),
+            statuses=self.tuple_of(
+                lambda: StatusEventFact(self.uuid(), self.pick(CadreStatus), self.day())
+            ),
+            posts=self.tuple_of(self.post),
+            assessments=self.tuple_of(
+                lambda: AssessmentFact(
+                    self.uuid(),
+                    self.pick(AssessmentKind),
+                    rng.randint(2000, 2030),
+                    self.pick(CadreGrade),
+                    rng.random() < 0.1,
+                ),
+                most=6,
+            ),
+            unit_assessments=self.tuple_of(
+                lambda: UnitAssessmentFact(
+                    self.uuid(),
+                    self.uuid(),
+                    rng.randint(2000, 2030),
+                    self.pick(UnitGrade),
+                    self.maybe(self.pick(DECIMALS)),
+                )
+            ),
+            accidents=self.tuple_of(self.accident),
+            cases=self.tuple_of(self.case),
+            commendations=self.tuple_of(
+                lambda: CommendationFact(
+                    self.uuid(),
+                    self.pick(CommendationKind),
+                    self.pick(CommendationBasis),
+                    rng.randint(2000, 2030),
+                    self.day(),
+                )
+            ),
+            contributions=self.tuple_of(
+                lambda: ContributionFact(
+                    self.uuid(), self.pick(CommendationBasis), rng.randint(2000, 2030), self.day()
+                )
+            ),
+            investigations=self.tuple_of(
+                lambda: CadreInvestigationFact(
+                    self.uuid(),
+                    self.day(),
+                    self.maybe(self.pick(Purpose)),
+                    self.pick(InvestigationResult),
+                )
+            ),
+            target=self.maybe(TargetPost(self.unit(), self.maybe(self.pick(TEXTS)))),
+        )
+
+
+GENERATED = [Gen(seed).facts() for seed in range(300)]
+
+
+def nested_facts(value: Any) -> list[Any]:
+    """Every fact dataclass instance inside `value`, `value` included."""
+    if isinstance(value, tuple):
+        return [inner for item in value for inner in nested_facts(item)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [value] + [
+            inner
+            for f in dataclasses.fields(value)
+            for inner in nested_facts(getattr(value, f.name))
+        ]
+    return []
+
+
+# --- the round trip ----------------------------------------------------------------------------
+
+
+def test_a_snapshot_gives_back_the_very_same_facts() -> None:
+    for index, facts in enumerate(GENERATED):
+        snapshot = facts_snapshot(facts)
+        rebuilt = facts_from_snapshot(snapshot, facts.known_at)
+        assert rebuilt == facts, index
+        assert hash(rebuilt) == hash(facts), index
+        assert facts_snapshot(rebuilt) == snapshot, index
+        assert facts_sha256(rebuilt) == facts_sha256(facts), index
+        # The text, the bytes and the parsed form (as read back from JSONB) all decode.
+        assert facts_from_snapshot(snapshot.decode(), facts.known_at) == facts, index
+        assert facts_from_snapshot(json.loads(snapshot), facts.known_at) == facts, index
+
+
+def test_to_dict_is_the_snapshot_plus_known_at_and_from_dict_inverts_it() -> None:
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    for index, facts in enumerate(GENERATED):
+        data = to_dict(facts)
+        assert data["known_at"] == facts.known_at.isoformat(), index
+        assert from_dict(data) == facts, index
+        assert from_dict(json.loads(json.dumps(data))) == facts, index
+        without = {k: v for k, v in data.items() if k != "known_at"}
+        assert without == json.loads(facts_snapshot(facts)), index
+        # A known_at left in the dict is ignored in favour of the argument.
+        assert facts_from_snapshot(data, later) == replace(facts, known_at=later), index
+
+
+def test_the_snapshot_is_canonical_json_and_survives_reordering() -> None:
+    for index, facts in enumerate(GENERATED):
+        snapshot = facts_snapshot(facts)
+        parsed = json.loads(snapshot)
+        # The stdlib's sorted, compact, UTF-8 form of the same data is the very same text ...
+        assert canonical_json(parsed).encode() == snapshot, index
+        # ... so a store that reorders keys (PostgreSQL's JSONB does) keeps a checkable digest.
+        reordered = json.loads(json.dumps(_reversed_keys(parsed)))
+        assert canonical_json(reordered).encode() == snapshot, index
+        assert orjson.dumps(reordered, option=orjson.OPT_SORT_KEYS) == snapshot, index
+
+
+def _reversed_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+# --- what the digest covers ---------------------------------------------------------------------
+
+
+def test_known_at_is_left_out_of_the_snapshot_and_the_digest() -> None:
+    facts = cadre(case("2024-03-15"))
+    later = replace(facts, known_at=datetime(2030, 5, 1, 8, tzinfo=CST))
+    assert b"known_at" not in facts_snapshot(facts)
+    assert facts_snapshot(later) == facts_snapshot(facts)
+    assert facts_sha256(later) == facts_sha256(facts)
+
+
+def test_any_other_change_changes_the_digest() -> None:
+    facts = cadre(case("2024-03-15"), accident())
+    digest = facts_sha256(facts)
+    assert facts_sha256(replace(facts, name="李某某")) != digest
+    assert facts_sha256(replace(facts, cases=())) != digest
+    assert facts_sha256(replace(facts, posts=(*facts.posts, post(start="2020-01-01")))) != digest
+    changed = replace(facts.accidents[0], direct_loss_cny=Decimal("0.01"))
+    assert facts_sha256(replace(facts, accidents=(changed,))) != digest
+
+
+def test_the_digest_is_the_sha256_of_the_snapshot() -> None:
+    import hashlib
+
+    facts = GENERATED[3]
+    assert facts_sha256(facts) == hashlib.sha256(facts_snapshot(facts)).hexdigest()
+
+
+def test_cadre_facts_no_longer_carry_an_extra_field() -> None:
+    assert "extra" not in {f.name for f in dataclasses.fields(CadreFacts)}
+
+
+# --- value forms ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "written"),
+    [
+        (Decimal("12.50"), "12.5"),
+        (Decimal(100), "100"),
+        (Decimal("1E+2"), "100"),
+        (Decimal(0), "0"),
+        (Decimal("0.000"), "0"),
+        (Decimal("-3.250"), "-3.25"),
+        (Decimal("1234567890123456789012345678901.25"), "1234567890123456789012345678901.25"),
+    ],
+)
+def test_decimals_are_written_as_plain_normalised_numerals(amount: Decimal, written: str) -> None:
+    facts = cadre(replace(accident(), direct_loss_cny=amount))
+    with decimal.localcontext(decimal.Context(prec=3)):  # the caller's context does not matter
+        data = json.loads(facts_snapshot(facts))
+    assert data["accidents"][0]["direct_loss_cny"] == written
+    rebuilt = facts_from_snapshot(facts_snapshot(facts), facts.known_at)
+    assert rebuilt.accidents[0].direct_loss_cny == amount
+
+
+@pytest.mark.parametrize(
+    ("zone", "suffix"),
+    [
+        (CST, "+08:00"),
+        (SHANGHAI, "+08:00"),
+        (UTC, "+00:00"),
+        (timezone(timedelta(hours=-5, minutes=-30)), "-05:30"),
+        (None, ":00"),
+    ],
+)
+def test_datetimes_keep_their_utc_offset(zone: Any, suffix: str) -> None:
+    moment = datetime(2024, 1, 10, 8, 30, tzinfo=zone)
+    facts = cadre(replace(accident(), occurred_at=moment))
+    written = json.loads(facts_snapshot(facts))["accidents"][0]["occurred_at"]
+    assert written == moment.isoformat() and written.endswith(suffix)
+    rebuilt = facts_from_snapshot(facts_snapshot(facts), facts.known_at).accidents[0]
+    assert rebuilt.occurred_at == moment and rebuilt.occurred_at.utcoffset() == moment.utcoffset()
+
+
+def test_an_offset_with_seconds_is_kept_whole() -> None:
+    # Before 1901 Asia/Shanghai is local mean time, +08:05:43; orjson alone would cut the seconds.
+    moment = datetime(1890, 6, 1, 12, tzinfo=SHANGHAI)
+    facts = cadre(replace(accident(), occurred_at=moment))
+    written = json.loads(facts_snapshot(facts))["accidents"][0]["occurred_at"]
+    assert written == "1890-06-01T12:00:00+08:05:43"
+    assert facts_from_snapshot(facts_snapshot(facts), facts.known_at) == facts
+
+
+def test_ids_enums_and_dates_are_their_string_forms_and_text_stays_utf8() -> None:
+    facts = cadre(case("2024-03-15", methods=(Method.ADMONISHMENT,)))
+    snapshot = facts_snapshot(facts)
+    data = json.loads(snapshot)
+    first = data["cases"][0]
+    assert first["id"] == str(facts.cases[0].id)
+    assert first["methods"] == ["admonishment"] and first["decision_date"] == "2024-03-15"
+    assert first["party_sanction"] is None and data["target"] is None
+    assert data["statuses"] == [] and data["name"] == "张某某"
+    assert "张某某".encode() in snapshot and b'", "' not in snapshot and b'": ' not in snapshot
+
+
+def test_a_value_of_an_unexpected_type_is_refused() -> None:
+    facts = cadre()
+    broken = replace(facts, posts=(replace(facts.posts[0], team_rank=object()),))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        facts_snapshot(broken)
+
+
+def test_missing_optional_keys_take_their_defaults() -> None:
+    facts = cadre(case("2024-03-15"))
+    data = json.loads(facts_snapshot(facts))
+    del data["cases"][0]["post_id"], data["target"], data["commendations"]
+    rebuilt = facts_from_snapshot(data, facts.known_at)
+    assert rebuilt.cases[0].post_id is None and rebuilt.commendations == ()
+    with pytest.raises(ValueError):
+        facts_from_snapshot(b"[]", facts.known_at)
+
+
+# --- what the fast paths rely on -------------------------------------------------------------
+
+
+def test_fact_instances_hold_nothing_but_their_fields_after_evaluation() -> None:
+    """The snapshot writes each fact's instance __dict__: nothing may be cached on it."""
+    rulebook = default_rulebook()
+    for facts in GENERATED[:60]:
+        for purpose in Purpose:
+            target = facts.target or TargetPost(Gen(1).unit())
+            evaluate(replace(facts, target=target), purpose, date(2025, 1, 15), rulebook)
+        for fact in nested_facts(facts):
+            assert list(vars(fact)) == [f.name for f in dataclasses.fields(fact)], fact
+
+
+def test_findings_and_decisions_made_by_the_engine_are_ordinary_instances() -> None:
+    rulebook = default_rulebook()
+    kinds: set[type] = set()
+    for facts in GENERATED[:40]:
+        target = facts.target or TargetPost(Gen(2).unit())
+        for purpose in Purpose:
+            decision = evaluate(replace(facts, target=target), purpose, date(2025, 1, 15), rulebook)
+            made: list[Any] = [decision, *decision.findings]
+            made += [f.message for f in decision.findings]
+            kinds |= {type(i) for i in made}
+            for instance in made:
+                names = [f.name for f in dataclasses.fields(instance)]
+                assert sorted(vars(instance)) == sorted(names)
+                assert type(instance)(**vars(instance)) == instance
+                assert hash(instance) == hash(type(instance)(**vars(instance)))
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    instance.rule_id = "x"
+    assert kinds == {Decision, Finding, Message}
+
+
+def test_evaluate_records_a_digest_it_is_given() -> None:
+    facts = cadre(case("2024-03-15"))
+    rulebook = default_rulebook()
+    computed = evaluate(facts, Purpose.PROMOTION, date(2025, 1, 15), rulebook)
+    given = evaluate(
+        facts, Purpose.PROMOTION, date(2025, 1, 15), rulebook, facts_sha256=facts_sha256(facts)
+    )
+    assert computed == given and computed.facts_sha256 == facts_sha256(facts)
