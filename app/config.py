@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         "When unset, one is generated in the data folder on first start.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
+    opinion_validity_days: int = Field(
+        default=90, ge=1, le=730, description="How long an issued opinion stays valid."
+    )
     default_page_size: int = Field(default=50, ge=1, le=500)
     max_page_size: int = Field(default=500, ge=1, le=10000)
 

@@ -99,6 +99,7 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
 def routers() -> list[APIRouter]:
     from app.audit.endpoints import router as audit_router
     from app.cadres.endpoints import router as cadres_router
+    from app.consultations.endpoints import router as consultations_router
     from app.meta.endpoints import router as meta_router
     from app.org_units.endpoints import router as org_units_router
     from app.records.kinds import ALL_KINDS
@@ -114,6 +115,7 @@ def routers() -> list[APIRouter]:
         transfers_router,
         *(build_router(kind) for kind in ALL_KINDS),
         vetting_router,
+        consultations_router,
         audit_router,
     ]
 

@@ -43,6 +43,7 @@ def emit(session: AsyncSession, event: RecordChanged) -> None:
 
 
 async def finalize(session: AsyncSession) -> None:
+    import app.handlers  # noqa: F401  (registers the record-change handlers)
     from app.audit.service import flush_audit_events
 
     events: list[RecordChanged] = session.info.pop(_EVENTS, [])

@@ -36,6 +36,14 @@ async def current_principal(
     return await authenticate(session, credentials.credentials)
 
 
+def _context(request: Request, principal: Principal) -> Context:
+    return Context(
+        principal=principal,
+        request_id=getattr(request.state, "request_id", None),
+        client_ip=request.client.host if request.client else None,
+    )
+
+
 async def _authorized(
     request: Request,
     security_scopes: SecurityScopes,
@@ -47,11 +55,25 @@ async def _authorized(
             f"The API client lacks the scope {', '.join(missing)} required here.",
             required_scopes=security_scopes.scopes,
         )
-    return Context(
-        principal=principal,
-        request_id=getattr(request.state, "request_id", None),
-        client_ip=request.client.host if request.client else None,
-    )
+    return _context(request, principal)
+
+
+async def _authorized_any(
+    request: Request,
+    security_scopes: SecurityScopes,
+    principal: Principal = Security(current_principal),
+) -> Context:
+    if not any(principal.has(Scope(s)) for s in security_scopes.scopes):
+        raise Forbidden(
+            f"The API client needs one of the scopes {', '.join(security_scopes.scopes)}.",
+            required_scopes=security_scopes.scopes,
+        )
+    return _context(request, principal)
+
+
+def AuthorizedAny(*scopes: Scope) -> Any:
+    """Like `Authorized`, but any one of the scopes will do."""
+    return Security(_authorized_any, scopes=[s.value for s in scopes])
 
 
 def Authorized(*scopes: Scope) -> Any:

@@ -59,3 +59,22 @@ class OpinionDocument:
 def chinese_date(day: date) -> str:
     """Arabic numerals, as GB/T 9704-2012 requires for the date: 2026年11月28日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def document_to_json(doc: OpinionDocument) -> dict[str, object]:
+    """The stored form (JSON types only), from which `document_from_json` rebuilds the same
+    document, hash included."""
+    stored: dict[str, object] = json.loads(json.dumps(asdict(doc), ensure_ascii=False, default=str))
+    return stored
+
+
+def document_from_json(data: dict[str, object]) -> OpinionDocument:
+    values = dict(data)
+    values["facts"] = tuple(FactLine(**f) for f in values["facts"])  # type: ignore[attr-defined]
+    values["copies_to"] = tuple(values.get("copies_to") or ())  # type: ignore[arg-type]
+    for name in ("issued_on", "valid_until", "printed_on"):
+        if values.get(name):
+            values[name] = date.fromisoformat(str(values[name]))
+    if values.get("issued_at"):
+        values["issued_at"] = datetime.fromisoformat(str(values["issued_at"]))
+    return OpinionDocument(**values)  # type: ignore[arg-type]

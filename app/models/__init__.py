@@ -4,6 +4,12 @@ from app.models.audit import AuditEvent, AuditLink
 from app.models.base import Base
 from app.models.cadres import Cadre, CadreStatusEvent, CadreVersion
 from app.models.clients import ApiClient
+from app.models.consultations import (
+    Consultation,
+    ConsultationTransition,
+    DocumentCounter,
+    OutboxEvent,
+)
 from app.models.org_units import OrgUnit
 from app.models.records import (
     VERSIONED_TABLES,
@@ -33,10 +39,14 @@ __all__ = [
     "CadreStatusEvent",
     "CadreVersion",
     "Commendation",
+    "Consultation",
+    "ConsultationTransition",
     "Contribution",
+    "DocumentCounter",
     "FactsSnapshot",
     "Inspection",
     "OrgUnit",
+    "OutboxEvent",
     "Post",
     "RulebookText",
     "SupervisionItem",

@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.enums import Purpose
 from app.vetting.rules.decision import Evidence, Finding, Message, made_fast
 from app.vetting.rules.facts import CadreFacts
-from app.vetting.rules.messages import date_values, en_text, zh_text
+from app.vetting.rules.messages import en_text, iso_or_open, zh_or_open, zh_text
 from app.vetting.rules.periods import PeriodKind, day_after, period_end
 from app.vetting.rules.rulebook_model import Rulebook, RuleUse, Settings
 
@@ -112,14 +112,27 @@ def _groups(names: frozenset[str]) -> tuple[str, ...]:
 
 def _common_values(
     group: str, purpose: Purpose, start: date | None, until: date | None
-) -> dict[str, str]:
-    if group == "purpose":
-        return {"purpose_zh": zh_text(purpose), "purpose_en": en_text(purpose)}
-    if group == "from":
-        return date_values("from", start)
+) -> Mapping[str, str]:
+    """One group of common values: as `messages.date_values` gives them for the dates."""
     if group == "until":
-        return date_values("until", until)
-    return date_values("free_from", None if until is None else day_after(until))
+        return {"until": iso_or_open(until), "until_zh": zh_or_open(until)}
+    if group == "purpose":
+        return _purpose_values(purpose)
+    if group == "from":
+        return {"from": iso_or_open(start), "from_zh": zh_or_open(start)}
+    free_from = None if until is None else day_after(until)
+    return {"free_from": iso_or_open(free_from), "free_from_zh": zh_or_open(free_from)}
+
+
+_PURPOSE_VALUES: dict[str, Mapping[str, str]] = {}
+
+
+def _purpose_values(purpose: Purpose) -> Mapping[str, str]:
+    values = _PURPOSE_VALUES.get(purpose._value_)
+    if values is None:
+        values = {"purpose_zh": zh_text(purpose), "purpose_en": en_text(purpose)}
+        _PURPOSE_VALUES[purpose._value_] = values
+    return values
 
 
 class _Filled(dict[str, Any]):

@@ -61,11 +61,17 @@ def zh_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def iso_or_open(day: date | None) -> str:
+    return "open-ended" if day is None else day.isoformat()
+
+
+def zh_or_open(day: date | None) -> str:
+    return "长期" if day is None else zh_date(day)
+
+
 def date_values(name: str, day: date | None) -> dict[str, str]:
     """`{name}` as an ISO date and `{name}_zh` as 2025年3月15日 (or "长期"/"open" if none)."""
-    if day is None:
-        return {name: "open-ended", f"{name}_zh": "长期"}
-    return {name: day.isoformat(), f"{name}_zh": zh_date(day)}
+    return {name: iso_or_open(day), f"{name}_zh": zh_or_open(day)}
 
 
 def labelled(name: str, member: StrEnum | None) -> dict[str, str]:

@@ -1,0 +1,110 @@
+"""Consultations as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.consultations.document import document_from_json
+from app.consultations.schemas import Consultation, Draft, Opinion, Recommendation, Verification
+from app.consultations.workflow import State
+from app.models import Consultation as ConsultationRow
+from app.models import OrgUnit
+
+
+def _today(settings: Settings) -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def _draft(row: ConsultationRow) -> Draft | None:
+    if row.draft_recommendation is None or row.decision_id is None or row.drafted_at is None:
+        return None
+    return Draft(
+        recommendation=Recommendation(row.draft_recommendation),
+        reasons=row.draft_reasons or [],  # type: ignore[arg-type]
+        decision_id=row.decision_id,
+        drafted_at=row.drafted_at,
+        outdated=row.draft_outdated,
+    )
+
+
+def _opinion(row: ConsultationRow) -> Opinion | None:
+    if row.document_number is None:
+        return None
+    assert row.recommendation and row.issuing_org_unit_id and row.issued_at
+    assert row.valid_until and row.content_sha256
+    return Opinion(
+        recommendation=Recommendation(row.recommendation),
+        override_reason=row.override_reason,
+        document_number=row.document_number,
+        issuing_org_unit_id=row.issuing_org_unit_id,
+        issued_at=row.issued_at,
+        valid_until=row.valid_until,
+        content_sha256=row.content_sha256,
+    )
+
+
+def present(row: ConsultationRow, settings: Settings) -> Consultation:
+    waiting = row.state in (State.REQUESTED, State.DRAFTED)
+    overdue = waiting and row.reply_by is not None and row.reply_by < _today(settings)
+    name: Any = (row.dossier or {}).get("cadre", {}).get("name")
+    return Consultation(
+        id=row.id,
+        state=State(row.state),
+        cadre_id=row.cadre_id,
+        candidate_name=name,
+        proposed_org_unit_id=row.proposed_org_unit_id,
+        proposed_title=row.proposed_title,
+        purpose=row.purpose,
+        requesting_unit=row.requesting_unit,
+        requesting_org_unit_id=row.requesting_org_unit_id,
+        letter_reference=row.letter_reference,
+        reply_by=row.reply_by,
+        overdue=overdue,
+        requested_at=row.requested_at,
+        draft=_draft(row),
+        opinion=_opinion(row),
+        state_reason=row.state_reason,
+        state_changed_at=row.state_changed_at,
+        superseded_by=row.superseded_by,
+        supersedes=row.supersedes,
+    )
+
+
+async def verification(
+    session: AsyncSession, row: ConsultationRow | None, sha256: str | None, settings: Settings
+) -> Verification:
+    if row is None or row.document is None:
+        return Verification(
+            genuine=False,
+            valid_now=False,
+            detail="No opinion with this number or hash was issued here.",
+        )
+    document = document_from_json(row.document)
+    if document.content_sha256 != row.content_sha256:  # pragma: no cover - integrity guard
+        return Verification(
+            genuine=False, valid_now=False, detail="The stored opinion does not match its hash."
+        )
+    state = State(row.state)
+    expired = row.valid_until is not None and row.valid_until < _today(settings)
+    if state is State.ISSUED and expired:
+        state = State.EXPIRED
+    valid = state is State.ISSUED
+    issuer = await session.get(OrgUnit, row.issuing_org_unit_id)
+    detail = "Genuine and valid." if valid else f"Genuine, but no longer valid: {state.value}."
+    return Verification(
+        genuine=True,
+        valid_now=valid,
+        state=state,
+        document_number=row.document_number,
+        issuing_unit=issuer.name if issuer else None,
+        issued_on=document.issued_on,
+        valid_until=row.valid_until,
+        recommendation=Recommendation(row.recommendation) if row.recommendation else None,
+        content_sha256=row.content_sha256,
+        detail=detail,
+    )

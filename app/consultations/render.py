@@ -1,0 +1,658 @@
+"""Render an issued opinion (`OpinionDocument`) as an HTML page and as an A4 PDF.
+
+Both follow the national letter format GB/T 9704-2012 《党政机关公文格式》 as far as a generated
+document can: the issuing unit's name in red centred at the top (发文机关标志), the document
+number under it, a red rule, the title, the addressee with a full-width colon, the body, the
+signature and the date in Arabic numerals, a note, and the colophon (抄送 / 印发) at the foot of
+the last page. A small verification block closes the letter: document number, decision id,
+rulebook and the SHA-256 of the canonical content (`OpinionDocument.content_sha256`).
+
+The text of the letter is composed once (`_compose`) and laid out twice, so the HTML and the PDF
+always carry the same content in the same order. Both renderers are deterministic: the same
+document gives the same string / the same bytes.
+
+The PDF embeds a subset of Noto Serif SC (SIL OFL, from the `pylopdf_fonts_zh_cn` wheel); the
+title and headings use the same face, emboldened with the fill+stroke text rendering mode. The
+font is parsed once per process; each render only re-opens the file lazily for subsetting.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import importlib.resources
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Literal
+
+from fontTools import ttLib
+from fpdf import FPDF
+from fpdf.enums import TextMode, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
+
+from app.consultations.document import OpinionDocument, chinese_date
+
+__all__ = ["render_html", "render_pdf"]
+
+# --------------------------------------------------------------------------------------------
+# Content: the words of the letter, shared by both renderers
+# --------------------------------------------------------------------------------------------
+
+_CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+
+@dataclass(frozen=True)
+class _Para:
+    kind: Literal["heading", "text", "fact"]
+    text: str
+
+
+@dataclass(frozen=True)
+class _Letter:
+    issuing_unit: str
+    document_number: str
+    title: str
+    addressee: str  # with the full-width colon
+    body: tuple[_Para, ...]
+    closing: str  # 特此函复。
+    signature: str
+    date: str
+    note: str  # validity
+    copies: str | None  # 抄送：…。
+    printed_by: str
+    printed_date: str  # …印发
+    verification: tuple[str, ...]
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (for numbering headings)."""
+    if n <= 0:
+        raise ValueError("numbering starts at 1")
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
+    return str(n)
+
+
+def _second_person(addressee: str) -> str:
+    """How the letter addresses its recipient: 你部 (组织部), 你委 (国资委), 你局 …"""
+    for suffix, word in (("委员会", "你委"), ("部", "你部"), ("委", "你委"), ("局", "你局")):
+        if addressee.endswith(suffix):
+            return word
+    for suffix in ("厅", "办", "院", "会"):
+        if addressee.endswith(suffix):
+            return "你" + suffix
+    return "你单位"
+
+
+def _first_person(issuer: str) -> str:
+    """How the issuer refers to itself: 我局 (应急管理局), 我委 …"""
+    for suffix, word in (("委员会", "我委"), ("局", "我局"), ("委", "我委"), ("厅", "我厅")):
+        if issuer.endswith(suffix):
+            return word
+    return "我单位"
+
+
+def _sentence(text: str) -> str:
+    """Text ending with sentence punctuation (a full stop is added when missing)."""
+    text = text.strip()
+    if not text or text[-1] in "。！？；…":
+        return text
+    return text + "。"
+
+
+def _fact(number: int, text: str, basis: str | None) -> str:
+    body = text.strip().rstrip("。；;.")
+    label = f"（{_chinese_numeral(number)}）"
+    if basis and basis.strip():
+        return f"{label}{body}（依据：{basis.strip()}）。"
+    return f"{label}{body}。"
+
+
+def _compose(doc: OpinionDocument) -> _Letter:
+    name = doc.candidate_name
+    you = _second_person(doc.addressee)
+    if doc.request_reference:
+        opening = f"{you}来函（{doc.request_reference}）收悉。"
+    else:
+        opening = f"根据{you}征求意见的要求，"
+    opening += f"经核查，现将{name}同志安全生产有关情况函复如下："
+
+    candidate = f"{name}，身份证号码{doc.candidate_id_number}，"
+    if doc.candidate_current_post:
+        candidate += f"现任{doc.candidate_current_post}，"
+    candidate += f"拟任{doc.proposed_post}。"
+
+    body: list[_Para] = [
+        _Para("text", opening),
+        _Para("heading", "一、基本情况"),
+        _Para("text", candidate),
+        _Para("heading", "二、核查情况"),
+    ]
+    if doc.facts:
+        body += [_Para("fact", _fact(i, f.text, f.basis)) for i, f in enumerate(doc.facts, 1)]
+    else:
+        body.append(_Para("text", "经核查，未发现需要说明的安全生产有关情况。"))
+    body += [
+        _Para("heading", "三、意见"),
+        _Para(
+            "text",
+            f"{_first_person(doc.issuing_unit)}对{name}同志拟任{doc.proposed_post}的意见为："
+            f"{doc.recommendation_zh}。",
+        ),
+    ]
+    if doc.conclusion.strip():
+        body.append(_Para("text", _sentence(doc.conclusion)))
+    if doc.override_reason and doc.override_reason.strip():
+        body.append(_Para("text", "复核说明：" + _sentence(doc.override_reason)))
+
+    copies = None
+    if doc.copies_to:
+        copies = "抄送：" + "，".join(c.strip() for c in doc.copies_to) + "。"
+    printed_on = doc.printed_on or doc.issued_on
+    return _Letter(
+        issuing_unit=doc.issuing_unit,
+        document_number=doc.document_number,
+        title=doc.title,
+        addressee=doc.addressee + "：",
+        body=tuple(body),
+        closing="特此函复。",
+        signature=doc.issuing_unit,
+        date=chinese_date(doc.issued_on),
+        note=f"（本意见有效期至{chinese_date(doc.valid_until)}）",
+        copies=copies,
+        printed_by=doc.issuing_unit,
+        printed_date=f"{chinese_date(printed_on)}印发",
+        verification=(
+            f"文号：{doc.document_number}　决定编号：{doc.decision_id}　规则：{doc.rulebook}",
+            f"内容摘要（SHA-256）：{doc.content_sha256}",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+_CSS = """\
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+* { box-sizing: border-box; }
+html { background: #eee; }
+body {
+  margin: 0; color: #000;
+  font-family: FangSong, "FangSong_GB2312", "仿宋", STFangsong, "Noto Serif SC",
+    "Source Han Serif SC", "Songti SC", SimSun, serif;
+  font-size: 16pt; line-height: 28pt;
+}
+.letter {
+  width: 210mm; min-height: 297mm; margin: 8mm auto; padding: 37mm 26mm 35mm 28mm;
+  background: #fff; box-shadow: 0 1mm 4mm rgba(0, 0, 0, .25);
+}
+.letterhead { text-align: center; }
+.issuer {
+  margin: 0; color: #d0000f; font-size: 30pt; line-height: 1.3; font-weight: bold;
+  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", STZhongsong, "华文中宋", "Noto Serif SC",
+    "Source Han Serif SC", SimSun, serif;
+}
+.doc-number { margin: 28pt 0 0; }
+.red-rule { margin: 4mm 0 0; border: 0; border-top: 0.6mm solid #d0000f; height: 0; }
+.title {
+  margin: 56pt 0 28pt; text-align: center; font-size: 22pt; line-height: 1.45;
+  font-weight: bold;
+  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", STZhongsong, "华文中宋", "Noto Serif SC",
+    "Source Han Serif SC", SimSun, serif;
+}
+.addressee, .body p, .closing, .note { margin: 0; }
+.body p, .closing { text-indent: 2em; text-align: justify; }
+.body h2 { margin: 0; text-indent: 2em; font-size: 16pt; font-weight: bold; }
+.signature { margin: 28pt 2em 0 0; text-align: right; }
+.signature-block { display: inline-block; text-align: left; }
+.signature-date { padding-left: 2em; }
+.note { margin-top: 28pt; text-indent: 2em; }
+.colophon {
+  margin-top: 56pt; font-size: 14pt; line-height: 1.6;
+  border-top: 0.35mm solid #000; border-bottom: 0.35mm solid #000;
+}
+.colophon p { margin: 0; padding: 1mm 1em; }
+.colophon .copies { border-bottom: 0.25mm solid #000; padding-left: 4em; text-indent: -3em; }
+.printing { display: flex; justify-content: space-between; }
+.verification {
+  margin: 3mm 0 0; color: #555; font-size: 9pt; line-height: 1.5;
+  font-family: "Noto Serif SC", "Source Han Serif SC", SimSun, serif; word-break: break-all;
+}
+.verification p { margin: 0; }
+@media print {
+  html { background: none; }
+  .letter { width: auto; min-height: 0; margin: 0; padding: 0; box-shadow: none; }
+  .issuer, .red-rule { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render_html(doc: OpinionDocument) -> str:
+    """The opinion as a complete HTML5 page (embedded CSS, A4 print styles)."""
+    letter = _compose(doc)
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="document-number" content="{_e(doc.document_number)}">',
+        f'<meta name="content-sha256" content="{_e(doc.content_sha256)}">',
+        f"<title>{_e(letter.title)}（{_e(letter.document_number)}）</title>",
+        f"<style>\n{_CSS}</style>",
+        "</head>",
+        "<body>",
+        '<article class="letter">',
+        '<header class="letterhead">',
+        f'<p class="issuer">{_e(letter.issuing_unit)}</p>',
+        f'<p class="doc-number">{_e(letter.document_number)}</p>',
+        '<hr class="red-rule">',
+        "</header>",
+        f'<h1 class="title">{_e(letter.title)}</h1>',
+        f'<p class="addressee">{_e(letter.addressee)}</p>',
+        '<section class="body">',
+    ]
+    for para in letter.body:
+        if para.kind == "heading":
+            out.append(f"<h2>{_e(para.text)}</h2>")
+        else:
+            out.append(f'<p class="{para.kind}">{_e(para.text)}</p>')
+    out += [
+        f'<p class="closing">{_e(letter.closing)}</p>',
+        "</section>",
+        '<div class="signature"><div class="signature-block">',
+        f'<div class="signature-unit">{_e(letter.signature)}</div>',
+        f'<div class="signature-date">{_e(letter.date)}</div>',
+        "</div></div>",
+        f'<p class="note">{_e(letter.note)}</p>',
+        '<footer class="colophon">',
+    ]
+    if letter.copies:
+        out.append(f'<p class="copies">{_e(letter.copies)}</p>')
+    out += [
+        f'<p class="printing"><span>{_e(letter.printed_by)}</span>'
+        f"<span>{_e(letter.printed_date)}</span></p>",
+        "</footer>",
+        '<div class="verification">',
+        *(f"<p>{_e(line)}</p>" for line in letter.verification),
+        "</div>",
+        "</article>",
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------------
+
+# The PDF is laid out in points (fpdf2 unit "pt"): fpdf2 writes some operators (character
+# spacing, the stroke width of the text rendering mode) without converting user units.
+_MM = 72 / 25.4  # points per millimetre
+_PAGE_W, _PAGE_H = 210 * _MM, 297 * _MM
+# GB/T 9704-2012 §5.2.3: top 37 mm, left 28 mm, text block 156 mm x 225 mm.
+_TOP, _LEFT, _RIGHT, _BOTTOM = 37 * _MM, 28 * _MM, 26 * _MM, 35 * _MM
+_TEXT_W = _PAGE_W - _LEFT - _RIGHT
+_TEXT_BOTTOM = _PAGE_H - _BOTTOM
+_LINE = (_PAGE_H - _TOP - _BOTTOM) / 22  # 22 lines a page
+
+_RED = (208, 0, 15)
+_GREY = (85, 85, 85)
+_BODY_PT = 16.0  # 三号
+_TITLE_PT = 22.0  # 二号
+_COLOPHON_PT = 14.0  # 四号
+_PAGENO_PT = 14.0  # 四号
+_ISSUER_PT = 30.0
+_SMALL_PT = 8.5
+
+_FAMILY = "notoserifsc"
+_FONT_FILE = "NotoSerifSC-Regular.otf"
+
+# Characters that must not begin a line, and characters that must not end one (避头尾).
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’〕】〉…—·%％,.;:?!)]}")
+_NO_LINE_END = frozenset("（《「『“‘〔【〈([{")
+# Runs kept together when they fit on a line (numbers, masked ids, hashes, Latin words).
+_TOKEN = re.compile(r"[0-9A-Za-z*#._\-/+@]+|\s+|.", re.DOTALL)
+
+
+def _font_path() -> Path:
+    resource = importlib.resources.files("pylopdf_fonts_zh_cn") / _FONT_FILE
+    return Path(str(resource))
+
+
+@functools.cache
+def _font_template() -> TTFFont:
+    """Noto Serif SC parsed once per process: metrics, cmap and descriptor for fpdf2."""
+    probe = FPDF()
+    probe.add_font(_FAMILY, "", _font_path())
+    font = probe.fonts[_FAMILY]
+    assert isinstance(font, TTFFont)
+    return font
+
+
+_template_lock = threading.Lock()
+
+
+def _install_font(pdf: FPDF) -> None:
+    """Register the cached face with `pdf` without re-parsing it.
+
+    fpdf2 subsets the font by mutating its fontTools object when the PDF is written, so each
+    document gets a fresh, lazily opened `TTFont` (cheap) and a fresh subset map, while the
+    parsed metrics (widths, cmap, glyph ids, descriptor) are shared read-only. This mirrors
+    what `TTFFont.__deepcopy__` does in fpdf2.
+    """
+    with _template_lock:
+        template = _font_template()
+    font = copy.copy(template)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(
+        template.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True
+    )
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    pdf.fonts[_FAMILY] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")
+
+
+def _wrap(width_of: Callable[[str], float], text: str, width: float) -> list[str]:
+    """Break `text` into lines no wider than `width`, Chinese style.
+
+    Any character may end a line, except that closing punctuation never begins a line and
+    opening punctuation never ends one (the offending characters move to the next line).
+    Runs of digits / Latin letters stay together when they fit on a line.
+    """
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        if len(token) > 1 and not token.isspace() and width_of(token) > width:
+            tokens.extend(token)
+        else:
+            tokens.append(token)
+
+    lines: list[list[str]] = [[]]
+    for token in tokens:
+        line = lines[-1]
+        if not line or width_of("".join([*line, token])) <= width + 1e-6:
+            if line or not token.isspace() or len(lines) == 1:
+                line.append(token)
+            continue
+        if token.isspace():
+            lines.append([])
+            continue
+        carried = [token]
+        while len(line) > 1 and (carried[0][0] in _NO_LINE_START or line[-1][-1] in _NO_LINE_END):
+            carried.insert(0, line.pop())
+        lines.append(carried)
+    return ["".join(line).rstrip() for line in lines if "".join(line).strip()]
+
+
+class _LetterPDF(FPDF):
+    """A4 page with GB/T 9704-2012 margins and page numbers "— 1 —" in the footer
+    (odd pages right-aligned, even pages left-aligned, one character in from the edge)."""
+
+    def footer(self) -> None:
+        self.set_text_color(0, 0, 0)
+        self.set_font(_FAMILY, size=_PAGENO_PT)
+        label = f"— {self.page_no()} —"
+        em = _PAGENO_PT
+        width = self.get_string_width(label)
+        x = _PAGE_W - _RIGHT - em - width if self.page_no() % 2 else _LEFT + em
+        self.set_xy(x, _TEXT_BOTTOM + 7 * _MM)
+        self.cell(width, _PAGENO_PT, label)
+
+
+class _Layout:
+    """Writes the composed letter onto a `_LetterPDF`, line by line."""
+
+    def __init__(self, pdf: _LetterPDF) -> None:
+        self.pdf = pdf
+        self.bold = False
+
+    # -- primitives ---------------------------------------------------------------------------
+
+    def font(
+        self, size: float, *, bold: bool = False, color: tuple[int, int, int] = (0, 0, 0)
+    ) -> None:
+        """Current face size and colour; `bold` strokes the glyph outlines as well."""
+        pdf = self.pdf
+        pdf.set_font(_FAMILY, size=size)
+        pdf.set_text_color(*color)
+        pdf.set_draw_color(*color)
+        self.bold = bold
+
+    def room(self, height: float) -> None:
+        """Start a new page unless `height` (pt) fits above the bottom margin."""
+        if self.pdf.get_y() + height > _TEXT_BOTTOM + 1e-6:
+            self.pdf.add_page()
+
+    def line(
+        self,
+        text: str,
+        height: float,
+        *,
+        x: float = _LEFT,
+        width: float = _TEXT_W,
+        align: Literal["L", "C", "R"] = "L",
+        justify: bool = False,
+    ) -> None:
+        """One line of text; `justify` spreads the characters to fill `width` exactly.
+
+        The text mode and character spacing are set in a local graphics context (q … Q):
+        fpdf2 does not reset the text rendering mode by itself after a stroked line."""
+        pdf = self.pdf
+        spacing = 0.0
+        if justify and len(text) > 1:
+            slack = width - pdf.get_string_width(text)
+            if slack > 0:
+                spacing = round(slack / (len(text) - 1), 2)
+        self.room(height)
+        style: dict[str, object] = {}
+        if self.bold:
+            style["text_mode"] = TextMode.FILL_STROKE
+            style["line_width"] = pdf.font_size_pt * 0.028
+        if style or spacing:
+            with pdf.local_context(**style):
+                pdf.set_char_spacing(spacing)  # emits Tc (local_context alone does not)
+                pdf.set_x(x)
+                pdf.cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            pdf.set_x(x)
+            pdf.cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def paragraph(
+        self,
+        text: str,
+        height: float,
+        *,
+        indent: int = 2,
+        x: float = _LEFT,
+        width: float = _TEXT_W,
+        align: Literal["L", "C"] = "L",
+        justify: bool = True,
+    ) -> None:
+        lines = _wrap(self.pdf.get_string_width, "\u3000" * indent + text, width)
+        for i, line in enumerate(lines):
+            last = i == len(lines) - 1
+            self.line(line, height, x=x, width=width, align=align, justify=justify and not last)
+
+    def rule(self, y: float, thickness: float, color: tuple[int, int, int] = (0, 0, 0)) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(*color)
+        pdf.set_line_width(thickness)
+        pdf.line(_LEFT, y, _PAGE_W - _RIGHT, y)
+
+    # -- the letter ---------------------------------------------------------------------------
+
+    def write(self, letter: _Letter) -> None:
+        pdf = self.pdf
+        pdf.add_page()
+
+        # 发文机关标志: red, centred, shrunk to the text width when the name is long.
+        size = _ISSUER_PT
+        self.font(size, bold=True, color=_RED)
+        natural = pdf.get_string_width(letter.issuing_unit)
+        if natural > _TEXT_W:
+            size *= _TEXT_W / natural
+            self.font(size, bold=True, color=_RED)
+        pdf.set_y(_TOP)
+        self.line(letter.issuing_unit, size * 1.3, align="C")
+
+        # 发文字号 two lines below, centred; the red rule 4 mm under it.
+        self.font(_BODY_PT)
+        pdf.set_y(pdf.get_y() + _LINE)
+        self.line(letter.document_number, _LINE, align="C")
+        rule_y = pdf.get_y() + 1 * _MM
+        self.rule(rule_y, 0.6 * _MM, _RED)
+
+        # Title two lines below the rule, bold, centred.
+        pdf.set_y(rule_y + _LINE * 1.5)
+        self.font(_TITLE_PT, bold=True)
+        title_height = _TITLE_PT * 1.45
+        self.paragraph(letter.title, title_height, indent=0, align="C", justify=False)
+
+        # 主送机关, then the body.
+        self.font(_BODY_PT)
+        pdf.set_y(pdf.get_y() + _LINE * 0.5)
+        self.paragraph(letter.addressee, _LINE, indent=0)
+        for para in letter.body:
+            if para.kind == "heading":
+                self.room(_LINE * 2)  # never strand a heading at the foot of a page
+                self.font(_BODY_PT, bold=True)
+                self.paragraph(para.text, _LINE)
+                self.font(_BODY_PT)
+            else:
+                self.paragraph(para.text, _LINE)
+
+        # Closing, signature and date kept together (署名右空二字; 日期首字右移二字).
+        self.room(_LINE * 4)
+        self.paragraph(letter.closing, _LINE)
+        em = _BODY_PT
+        right = _PAGE_W - _RIGHT
+        sig_w = pdf.get_string_width(letter.signature)
+        date_w = pdf.get_string_width(letter.date)
+        sig_x = right - 2 * em - sig_w
+        date_x = sig_x + 2 * em
+        if date_x + date_w > right - 2 * em:
+            date_x = right - 2 * em - date_w
+            sig_x = date_x - 2 * em
+        pdf.set_y(pdf.get_y() + _LINE)
+        self.line(letter.signature, _LINE, x=sig_x, width=sig_w + 1)
+        self.line(letter.date, _LINE, x=date_x, width=date_w + 1)
+
+        # 附注: the validity of the opinion.
+        pdf.set_y(pdf.get_y() + _LINE * 0.5)
+        self.paragraph(letter.note, _LINE)
+
+        self.colophon(letter)
+
+    def colophon(self, letter: _Letter) -> None:
+        """版记 at the foot of the last page, then the verification lines."""
+        pdf = self.pdf
+        em = _COLOPHON_PT
+        row = em * 1.9
+        small = _SMALL_PT * 1.5
+
+        self.font(_COLOPHON_PT)
+        copy_lines: list[str] = []
+        if letter.copies:
+            label = "抄送："
+            label_w = pdf.get_string_width(label)
+            rest = letter.copies[len(label) :]
+            copy_lines = _wrap(pdf.get_string_width, rest, _TEXT_W - 2 * em - label_w)
+        self.font(_SMALL_PT, color=_GREY)
+        verification = [
+            line
+            for text in letter.verification
+            for line in _wrap(pdf.get_string_width, text, _TEXT_W)
+        ]
+        height = (len(copy_lines) + 1) * row + 2 * _MM + len(verification) * small
+        if pdf.get_y() + _LINE + height > _TEXT_BOTTOM:
+            pdf.add_page()
+        top = _TEXT_BOTTOM - height
+
+        self.font(_COLOPHON_PT)
+        self.rule(top, 0.35 * _MM)
+        pdf.set_y(top)
+        if letter.copies:
+            label = "抄送："
+            label_w = pdf.get_string_width(label)
+            for i, text in enumerate(copy_lines):
+                if i == 0:
+                    pdf.set_x(_LEFT + em)
+                    pdf.cell(label_w, row, label)
+                pdf.set_x(_LEFT + em + label_w)
+                pdf.cell(_TEXT_W - 2 * em - label_w, row, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.rule(pdf.get_y(), 0.25 * _MM)
+        y = pdf.get_y()
+        pdf.set_x(_LEFT + em)
+        pdf.cell(_TEXT_W - 2 * em, row, letter.printed_by)
+        pdf.set_xy(_LEFT + em, y)
+        pdf.cell(
+            _TEXT_W - 2 * em,
+            row,
+            letter.printed_date,
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        self.rule(pdf.get_y(), 0.35 * _MM)
+
+        pdf.set_y(pdf.get_y() + 2 * _MM)
+        self.font(_SMALL_PT, color=_GREY)
+        for line in verification:
+            pdf.set_x(_LEFT)
+            pdf.cell(_TEXT_W, small, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _creation_date(doc: OpinionDocument) -> datetime:
+    """Fixed PDF creation date: the time of issue (naive values are taken as UTC), else
+    midnight China time on the date of the letter."""
+    if doc.issued_at is not None:
+        if doc.issued_at.tzinfo is None:
+            return doc.issued_at.replace(tzinfo=UTC)
+        return doc.issued_at
+    return datetime.combine(doc.issued_on, time(0), tzinfo=_CHINA_TZ)
+
+
+def render_pdf(doc: OpinionDocument) -> bytes:
+    """The opinion as an A4 PDF with an embedded subset of Noto Serif SC. Deterministic."""
+    letter = _compose(doc)
+    pdf = _LetterPDF(orientation="portrait", unit="pt", format="A4")
+    pdf.set_margins(_LEFT, _TOP, _RIGHT)
+    pdf.set_auto_page_break(True, margin=_BOTTOM)
+    pdf.set_creation_date(_creation_date(doc))
+    pdf.set_title(f"{doc.title}（{doc.document_number}）")
+    pdf.set_author(doc.issuing_unit)
+    pdf.set_subject(doc.document_number)
+    pdf.set_keywords(f"sha256:{doc.content_sha256}")
+    pdf.set_creator("Cadre Safety Vetting Service")
+    pdf.set_lang("zh-CN")
+    _install_font(pdf)
+    try:
+        _Layout(pdf).write(letter)
+        return bytes(pdf.output())
+    finally:
+        for font in pdf.fonts.values():
+            if isinstance(font, TTFFont):
+                font.ttfont.close()
