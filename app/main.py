@@ -99,12 +99,16 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
 def routers() -> list[APIRouter]:
     from app.audit.endpoints import router as audit_router
     from app.cadres.endpoints import router as cadres_router
+    from app.compliance.endpoints import router as compliance_router
     from app.consultations.endpoints import router as consultations_router
     from app.meta.endpoints import router as meta_router
     from app.org_units.endpoints import router as org_units_router
+    from app.public.endpoints import router as public_router
+    from app.public.publishing import router as publishing_router
     from app.records.kinds import ALL_KINDS
     from app.records.router import build_router
     from app.records.transfers import router as transfers_router
+    from app.stats.endpoints import router as stats_router
     from app.vetting.endpoints import router as vetting_router
 
     return [
@@ -114,8 +118,12 @@ def routers() -> list[APIRouter]:
         cadres_router,
         transfers_router,
         *(build_router(kind) for kind in ALL_KINDS),
+        publishing_router,
         vetting_router,
         consultations_router,
+        compliance_router,
+        stats_router,
+        public_router,
         audit_router,
     ]
 

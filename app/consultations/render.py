@@ -175,7 +175,8 @@ def _compose(doc: OpinionDocument) -> _Letter:
         printed_by=doc.issuing_unit,
         printed_date=f"{chinese_date(printed_on)}印发",
         verification=(
-            f"文号：{doc.document_number}　决定编号：{doc.decision_id}　规则：{doc.rulebook}",
+            f"文号：{doc.document_number}　决定编号：{doc.decision_id}",
+            f"规则：{doc.rulebook}",
             f"内容摘要（SHA-256）：{doc.content_sha256}",
         ),
     )
@@ -544,20 +545,26 @@ class _Layout:
             else:
                 self.paragraph(para.text, _LINE)
 
-        # Closing, signature and date kept together (署名右空二字; 日期首字右移二字).
-        self.room(_LINE * 4)
-        self.paragraph(letter.closing, _LINE)
+        # Closing, signature and date kept together. Without a seal, GB/T 9704-2012 §7.3.5.2:
+        # the signature 右空二字, the date on the next line starting two characters further
+        # right; a date longer than the signature is itself 右空二字 and the signature moves
+        # left with it. A signature too long for that is wrapped and starts at the margin.
         em = _BODY_PT
         right = _PAGE_W - _RIGHT
-        sig_w = pdf.get_string_width(letter.signature)
+        signature = _wrap(pdf.get_string_width, letter.signature, _TEXT_W - 2 * em)
+        self.room(_LINE * (3 + len(signature)))
+        self.paragraph(letter.closing, _LINE)
+        sig_w = max(pdf.get_string_width(line) for line in signature)
         date_w = pdf.get_string_width(letter.date)
         sig_x = right - 2 * em - sig_w
         date_x = sig_x + 2 * em
         if date_x + date_w > right - 2 * em:
             date_x = right - 2 * em - date_w
             sig_x = date_x - 2 * em
+        sig_x = max(sig_x, _LEFT)
         pdf.set_y(pdf.get_y() + _LINE)
-        self.line(letter.signature, _LINE, x=sig_x, width=sig_w + 1)
+        for line in signature:
+            self.line(line, _LINE, x=sig_x, width=sig_w + 1)
         self.line(letter.date, _LINE, x=date_x, width=date_w + 1)
 
         # 附注: the validity of the opinion.
@@ -567,55 +574,54 @@ class _Layout:
         self.colophon(letter)
 
     def colophon(self, letter: _Letter) -> None:
-        """版记 at the foot of the last page, then the verification lines."""
+        """版记 at the foot of the last page (抄送 and 印发 between rules, 左右各空一字),
+        then the verification lines."""
         pdf = self.pdf
         em = _COLOPHON_PT
         row = em * 1.9
         small = _SMALL_PT * 1.5
+        inner = _TEXT_W - 2 * em
+        width_of = pdf.get_string_width
 
         self.font(_COLOPHON_PT)
+        label = "抄送："
+        label_w = width_of(label)
         copy_lines: list[str] = []
         if letter.copies:
-            label = "抄送："
-            label_w = pdf.get_string_width(label)
-            rest = letter.copies[len(label) :]
-            copy_lines = _wrap(pdf.get_string_width, rest, _TEXT_W - 2 * em - label_w)
+            copy_lines = _wrap(width_of, letter.copies.removeprefix(label), inner - label_w)
+        # 印发机关 on the left, 印发日期 on the right; a long name gets its own line(s).
+        if width_of(letter.printed_by) + em + width_of(letter.printed_date) <= inner:
+            printing = [(letter.printed_by, letter.printed_date)]
+        else:
+            printing = [(line, "") for line in _wrap(width_of, letter.printed_by, inner)]
+            printing.append(("", letter.printed_date))
         self.font(_SMALL_PT, color=_GREY)
         verification = [
-            line
-            for text in letter.verification
-            for line in _wrap(pdf.get_string_width, text, _TEXT_W)
+            line for text in letter.verification for line in _wrap(width_of, text, _TEXT_W)
         ]
-        height = (len(copy_lines) + 1) * row + 2 * _MM + len(verification) * small
-        if pdf.get_y() + _LINE + height > _TEXT_BOTTOM:
+
+        height = (len(copy_lines) + len(printing)) * row + 2 * _MM + len(verification) * small
+        if pdf.get_y() + _LINE / 2 + height > _TEXT_BOTTOM:
             pdf.add_page()
         top = _TEXT_BOTTOM - height
 
         self.font(_COLOPHON_PT)
         self.rule(top, 0.35 * _MM)
         pdf.set_y(top)
-        if letter.copies:
-            label = "抄送："
-            label_w = pdf.get_string_width(label)
-            for i, text in enumerate(copy_lines):
-                if i == 0:
-                    pdf.set_x(_LEFT + em)
-                    pdf.cell(label_w, row, label)
-                pdf.set_x(_LEFT + em + label_w)
-                pdf.cell(_TEXT_W - 2 * em - label_w, row, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for i, text in enumerate(copy_lines):
+            if i == 0:
+                pdf.set_x(_LEFT + em)
+                pdf.cell(label_w, row, label)
+            pdf.set_x(_LEFT + em + label_w)
+            pdf.cell(inner - label_w, row, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if copy_lines:
             self.rule(pdf.get_y(), 0.25 * _MM)
-        y = pdf.get_y()
-        pdf.set_x(_LEFT + em)
-        pdf.cell(_TEXT_W - 2 * em, row, letter.printed_by)
-        pdf.set_xy(_LEFT + em, y)
-        pdf.cell(
-            _TEXT_W - 2 * em,
-            row,
-            letter.printed_date,
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        for left_text, right_text in printing:
+            y = pdf.get_y()
+            pdf.set_xy(_LEFT + em, y)
+            pdf.cell(inner, row, left_text)
+            pdf.set_xy(_LEFT + em, y)
+            pdf.cell(inner, row, right_text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.rule(pdf.get_y(), 0.35 * _MM)
 
         pdf.set_y(pdf.get_y() + 2 * _MM)

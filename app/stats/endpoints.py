@@ -1,0 +1,249 @@
+"""Statistics for the annual assessment, computed by SQL aggregates."""
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import jurisdiction
+from app.auth.dependencies import Authorized
+from app.auth.scopes import Scope
+from app.context import Context
+from app.db import SessionDep
+from app.deps import SettingsDep
+from app.domain.enums import CaseStatus, ChangeKind
+from app.errors import Unprocessable, problem_responses
+from app.models import Accident, AccountabilityCase, OrgUnit, Post, VettingDecision
+from app.records.repository import latest
+
+router = APIRouter(prefix="/v1/stats", tags=["statistics"])
+Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
+ERRORS = problem_responses(401, 403, 422, 503)
+Year = Annotated[int, Query(ge=1949, le=2100)]
+Under = Annotated[UUID | None, Query(description="Only this org unit's subtree.")]
+
+
+class Count(BaseModel):
+    key: str
+    count: int
+
+
+class UnitCount(BaseModel):
+    org_unit_id: UUID
+    name: str
+    count: int
+
+
+class AccountabilityStats(BaseModel):
+    year: int
+    under: UUID | None
+    cases: int
+    by_circumstance: list[Count]
+    by_method: list[Count]
+    by_org_unit: list[UnitCount]
+
+
+class LevelStats(BaseModel):
+    level: str
+    accidents: int
+    deaths: int
+    serious_injuries: int
+    direct_loss_cny: str
+
+
+class AccidentStats(BaseModel):
+    year: int
+    under: UUID | None
+    total: LevelStats
+    by_level: list[LevelStats]
+
+
+class PurposeStats(BaseModel):
+    purpose: str
+    eligible: int
+    ineligible: int
+    pending: int
+    total: int
+
+
+class VettingStats(BaseModel):
+    from_: datetime | None
+    to: datetime | None
+    by_purpose: list[PurposeStats]
+
+
+async def _scope_under(session: AsyncSession, ctx: Context, under: UUID | None) -> UUID | None:
+    """The subtree to count: the one asked for (inside the jurisdiction), else the client's."""
+    if under is not None:
+        await jurisdiction.ensure_org_unit(session, ctx.principal, under, field="query.under")
+        return under
+    return ctx.principal.org_unit_id
+
+
+def _located_cases(year: int) -> Any:
+    """Decided, unrevoked cases of `year` with the org unit of the post held then."""
+    cases = (
+        latest(AccountabilityCase)
+        .where(
+            AccountabilityCase.status == CaseStatus.DECIDED,
+            func.extract("year", AccountabilityCase.decision_date) == year,
+        )
+        .subquery()
+    )
+    posts = latest(Post).where(Post.change != ChangeKind.REVOKED).subquery()
+    held = (
+        select(posts.c.org_unit_id)
+        .where(
+            or_(
+                posts.c.id == cases.c.post_id,
+                and_(
+                    cases.c.post_id.is_(None),
+                    posts.c.cadre_id == cases.c.cadre_id,
+                    posts.c.start_date <= cases.c.decision_date,
+                    or_(posts.c.end_date.is_(None), posts.c.end_date >= cases.c.decision_date),
+                ),
+            ),
+        )
+        .order_by(
+            case((posts.c.id == cases.c.post_id, 0), else_=1),
+            case(
+                (posts.c.safety_role == "first_responsible", 0),
+                (posts.c.safety_role == "soe_principal", 1),
+                (posts.c.safety_role == "safety_lead", 2),
+                else_=3,
+            ),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        cases.c.id, cases.c.circumstance, cases.c.methods, held.label("org_unit_id")
+    ).subquery()
+
+
+@router.get(
+    "/accountability",
+    response_model=AccountabilityStats,
+    responses=ERRORS,
+    operation_id="stats_accountability",
+)
+async def stats_accountability(
+    session: SessionDep, ctx: Reader, year: Year, under: Under = None
+) -> AccountabilityStats:
+    """Accountability decided in `year`: counts by circumstance, by method and by the org unit
+    where the cadre served when decided."""
+    root = await _scope_under(session, ctx, under)
+    located = _located_cases(year)
+    units = select(OrgUnit.id, OrgUnit.name)
+    if root is not None:
+        units = units.where(OrgUnit.path.contains([root]))
+    units_q = units.subquery()
+    base = select(located).join(units_q, units_q.c.id == located.c.org_unit_id).subquery()
+    total = await session.scalar(select(func.count()).select_from(base))
+    by_circumstance = await session.execute(
+        select(base.c.circumstance, func.count())
+        .group_by(base.c.circumstance)
+        .order_by(func.count().desc(), base.c.circumstance)
+    )
+    method = func.unnest(base.c.methods).table_valued("method").render_derived()
+    by_method = await session.execute(
+        select(method.c.method, func.count())
+        .select_from(base)
+        .join(method, literal(True))
+        .group_by(method.c.method)
+        .order_by(func.count().desc(), method.c.method)
+    )
+    by_unit = await session.execute(
+        select(units_q.c.id, units_q.c.name, func.count())
+        .join(base, base.c.org_unit_id == units_q.c.id)
+        .group_by(units_q.c.id, units_q.c.name)
+        .order_by(func.count().desc(), units_q.c.name)
+    )
+    return AccountabilityStats(
+        year=year,
+        under=root,
+        cases=int(total or 0),
+        by_circumstance=[Count(key=k, count=c) for k, c in by_circumstance],
+        by_method=[Count(key=k, count=c) for k, c in by_method],
+        by_org_unit=[UnitCount(org_unit_id=i, name=n, count=c) for i, n, c in by_unit],
+    )
+
+
+@router.get(
+    "/accidents", response_model=AccidentStats, responses=ERRORS, operation_id="stats_accidents"
+)
+async def stats_accidents(
+    session: SessionDep, ctx: Reader, settings: SettingsDep, year: Year, under: Under = None
+) -> AccidentStats:
+    """Accidents that happened in `year` (local time): counts and casualties by level."""
+    root = await _scope_under(session, ctx, under)
+    local_year = func.extract("year", func.timezone(settings.timezone, Accident.occurred_at))
+    accidents = latest(Accident).where(Accident.change != ChangeKind.REVOKED, local_year == year)
+    if root is not None:
+        accidents = accidents.where(Accident.org_unit_id.in_(jurisdiction.units_under(root)))
+    rows = accidents.subquery()
+    measures = (
+        func.count(),
+        func.coalesce(func.sum(rows.c.deaths), 0),
+        func.coalesce(func.sum(rows.c.serious_injuries), 0),
+        func.coalesce(func.sum(rows.c.direct_loss_cny), 0),
+    )
+    by_level = await session.execute(
+        select(rows.c.level, *measures).group_by(rows.c.level).order_by(rows.c.level)
+    )
+    total = (await session.execute(select(*measures))).one()
+    return AccidentStats(
+        year=year,
+        under=root,
+        total=_level("all", total),
+        by_level=[_level(r[0], r[1:]) for r in by_level],
+    )
+
+
+def _level(level: str, values: Any) -> LevelStats:
+    count, deaths, injuries, loss = values
+    return LevelStats(
+        level=level,
+        accidents=count,
+        deaths=deaths,
+        serious_injuries=injuries,
+        direct_loss_cny=format(loss, "f"),
+    )
+
+
+@router.get("/vetting", response_model=VettingStats, responses=ERRORS, operation_id="stats_vetting")
+async def stats_vetting(
+    session: SessionDep,
+    ctx: Reader,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+) -> VettingStats:
+    """Vetting decisions taken in the period, by purpose and outcome."""
+    if from_ and to and from_ > to:
+        raise Unprocessable("from is after to.", errors=[("query.from", "after to")])
+    counts = [
+        func.count().filter(VettingDecision.outcome == o)
+        for o in ("eligible", "ineligible", "pending")
+    ]
+    query = (
+        select(VettingDecision.purpose, *counts, func.count())
+        .group_by(VettingDecision.purpose)
+        .order_by(VettingDecision.purpose)
+    )
+    if from_:
+        query = query.where(VettingDecision.evaluated_at >= from_)
+    if to:
+        query = query.where(VettingDecision.evaluated_at <= to)
+    rows = await session.execute(query)
+    return VettingStats(
+        from_=from_,
+        to=to,
+        by_purpose=[
+            PurposeStats(purpose=r[0], eligible=r[1], ineligible=r[2], pending=r[3], total=r[4])
+            for r in rows
+        ],
+    )
