@@ -24,6 +24,12 @@ from app.models.records import (
     SupervisionItem,
 )
 from app.models.vetting import FactsSnapshot, RulebookText, VettingDecision
+from app.models.webhooks import (
+    ImportBatch,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
     "VERSIONED_TABLES",
@@ -44,6 +50,7 @@ __all__ = [
     "Contribution",
     "DocumentCounter",
     "FactsSnapshot",
+    "ImportBatch",
     "Inspection",
     "OrgUnit",
     "OutboxEvent",
@@ -51,4 +58,7 @@ __all__ = [
     "RulebookText",
     "SupervisionItem",
     "VettingDecision",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

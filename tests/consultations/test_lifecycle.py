@@ -108,7 +108,8 @@ async def test_no_objection_path_issues_a_numbered_letter(api: Api, world: World
     from pypdf import PdfReader
 
     extracted = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
-    extracted = extracted.replace("\x00", "")  # TODO: helper-3 render; remove when fixed
+    # pypdf puts NULs between CID-font characters (pdftotext does not): drop them.
+    extracted = extracted.replace("\x00", "").replace(" ", "")
     for fact in ("赵建国", "无异议", "泸应急意", f"{YEAR}", "1号"):
         assert fact in extracted
 

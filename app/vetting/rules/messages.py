@@ -61,42 +61,87 @@ def zh_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# The ISO and Chinese texts of the dates findings name, by date: formatting them is a good
+# part of a finding's cost, and a batch names the same few thousand dates over and over.
+_DATE_TEXTS: dict[date, tuple[str, str]] = {}
+_DATE_TEXTS_KEPT = 50_000
+
+
+def _date_texts(day: date) -> tuple[str, str]:
+    texts = _DATE_TEXTS.get(day)
+    if texts is None:
+        texts = (day.isoformat(), zh_date(day))
+        if type(day) is date:  # not a datetime: equal datetimes can differ in text
+            if len(_DATE_TEXTS) >= _DATE_TEXTS_KEPT:
+                _DATE_TEXTS.clear()
+            _DATE_TEXTS[day] = texts
+    return texts
+
+
 def iso_or_open(day: date | None) -> str:
-    return "open-ended" if day is None else day.isoformat()
+    return "open-ended" if day is None else _date_texts(day)[0]
 
 
 def zh_or_open(day: date | None) -> str:
-    return "长期" if day is None else zh_date(day)
+    return "长期" if day is None else _date_texts(day)[1]
 
 
 def date_values(name: str, day: date | None) -> dict[str, str]:
     """`{name}` as an ISO date and `{name}_zh` as 2025年3月15日 (or "长期"/"open" if none)."""
-    return {name: iso_or_open(day), f"{name}_zh": zh_or_open(day)}
+    return {name: iso_or_open(day), _keys(name)[0]: zh_or_open(day)}
+
+
+def label_zh(member: StrEnum | None) -> str:
+    return "未记录" if member is None else zh_text(member)
+
+
+def label_en(member: StrEnum | None) -> str:
+    return "not recorded" if member is None else en_text(member)
 
 
 def labelled(name: str, member: StrEnum | None) -> dict[str, str]:
     """`{name}_zh` and `{name}_en` for an enum member."""
-    if member is None:
-        return {f"{name}_zh": "未记录", f"{name}_en": "not recorded"}
-    return {f"{name}_zh": zh_text(member), f"{name}_en": en_text(member)}
+    zh_key, en_key = _keys(name)
+    return {zh_key: label_zh(member), en_key: label_en(member)}
+
+
+_KEYS: dict[str, tuple[str, str]] = {}
+
+
+def _keys(name: str) -> tuple[str, str]:
+    """`{name}_zh` and `{name}_en`, made once (a new string is hashed on every dict insert)."""
+    keys = _KEYS.get(name)
+    if keys is None:
+        keys = _KEYS[name] = (f"{name}_zh", f"{name}_en")
+    return keys
 
 
 def case_values(case: CaseFact) -> dict[str, Any]:
+    decided, opened = case.decision_date, case.opened_on
+    completed = case.criminal_penalty_completed_on
     return {
-        **labelled("circumstance", case.circumstance),
-        **labelled("leniency", case.leniency),
-        **date_values("decision_date", case.decision_date),
-        **date_values("opened_on", case.opened_on),
-        **date_values("completed_on", case.criminal_penalty_completed_on),
+        "circumstance_zh": label_zh(case.circumstance),
+        "circumstance_en": label_en(case.circumstance),
+        "leniency_zh": label_zh(case.leniency),
+        "leniency_en": label_en(case.leniency),
+        "decision_date": iso_or_open(decided),
+        "decision_date_zh": zh_or_open(decided),
+        "opened_on": iso_or_open(opened),
+        "opened_on_zh": zh_or_open(opened),
+        "completed_on": iso_or_open(completed),
+        "completed_on_zh": zh_or_open(completed),
         "document_number": case.document_number or "—",
     }
 
 
 def accident_values(accident: AccidentFact, org_unit_name: str) -> dict[str, Any]:
     return {
-        **labelled("level", accident.level),
-        **labelled("industry", accident.industry),
-        **date_values("accident_date", accident.occurred_on),
+        "level_zh": label_zh(accident.level),
+        "level_en": label_en(accident.level),
+        "industry_zh": label_zh(accident.industry),
+        "industry_en": label_en(accident.industry),
+        "accident_date": iso_or_open(accident.occurred_on),
+        "accident_date_zh": zh_or_open(accident.occurred_on),
         "org_unit_name": org_unit_name,
     }
 
