@@ -87,6 +87,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.db import create_engine, create_sessionmaker
+    from app.runtime import Database, migrate
+    from app.webhooks.worker import Worker
+
+    settings = get_settings()
+    db = Database(settings)
+    migrate(db.url)
+
+    async def run() -> None:
+        engine = create_engine(db.url, settings)
+        worker = Worker(create_sessionmaker(engine), settings)
+        print(f"webhook worker {worker.name} delivering (Ctrl-C to stop)", flush=True)
+        try:
+            if args.once:
+                print(f"attempted {await worker.run_once()} deliveries")
+            else:
+                await worker.run_forever(args.idle)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        db.close()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vetting", description="Cadre Safety Vetting Service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the Luzhou demo data set into an empty database")
     demo.add_argument("--force", action="store_true", help="load even if the database has data")
     demo.set_defaults(func=cmd_demo)
+
+    worker = sub.add_parser("worker", help="deliver webhooks (any number may run at once)")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")
+    worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     opinion_validity_days: int = Field(
         default=90, ge=1, le=730, description="How long an issued opinion stays valid."
     )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles with every attempt."
+    )
+    webhook_failing_after: int = Field(
+        default=5, ge=1, description="Consecutive failed attempts that mark a subscription failing."
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_worker_in_server: bool = Field(
+        default=False, description="Also deliver webhooks from each server process."
+    )
     default_page_size: int = Field(default=50, ge=1, le=500)
     max_page_size: int = Field(default=500, ge=1, le=10000)
 

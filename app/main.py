@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -43,7 +44,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.webhook_worker_in_server:
+            from app.webhooks.worker import Worker
+
+            worker = asyncio.create_task(Worker(app.state.sessionmaker, settings).run_forever())
         yield
+        if worker is not None:
+            worker.cancel()
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -110,6 +118,7 @@ def routers() -> list[APIRouter]:
     from app.records.transfers import router as transfers_router
     from app.stats.endpoints import router as stats_router
     from app.vetting.endpoints import router as vetting_router
+    from app.webhooks.endpoints import router as webhooks_router
 
     return [
         health_router,
@@ -123,6 +132,7 @@ def routers() -> list[APIRouter]:
         consultations_router,
         compliance_router,
         stats_router,
+        webhooks_router,
         public_router,
         audit_router,
     ]

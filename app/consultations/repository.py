@@ -1,8 +1,7 @@
-"""Queries for consultations: rows, transitions, document numbers, outbox events."""
+"""Queries for consultations: rows, transitions, document numbers."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import ColumnElement, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.consultations.workflow import State
-from app.models import Consultation, ConsultationTransition, OutboxEvent, Post
+from app.models import Consultation, ConsultationTransition, Post
 
 _NEXT_SERIAL = text(
     """
@@ -50,12 +49,6 @@ async def transitions(session: AsyncSession, consultation_id: UUID) -> Sequence[
         .order_by(ConsultationTransition.seq)
     )
     return (await session.execute(query)).scalars().all()
-
-
-async def outbox(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
-    await session.execute(
-        insert(OutboxEvent).values(id=uuid.uuid4(), event_type=event_type, payload=payload)
-    )
 
 
 async def issued_for(

@@ -31,6 +31,7 @@ from app.security.pii import PiiCipher
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import CheckRequest
 from app.vetting.service import Evaluated, VettingService
+from app.webhooks.outbox import EventType, publish
 
 
 async def change_state(
@@ -257,9 +258,9 @@ class Consultations:
             document=document_to_json(document),
             content_sha256=document.content_sha256,
         )
-        await repository.outbox(
+        await publish(
             self.session,
-            "consultation.issued",
+            EventType.CONSULTATION_ISSUED,
             {
                 "consultation_id": str(row.id),
                 "cadre_id": str(row.cadre_id),

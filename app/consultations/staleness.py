@@ -11,6 +11,7 @@ from app.consultations import repository
 from app.consultations.service import change_state
 from app.consultations.workflow import Action, State
 from app.uow import RecordChanged, on_records_changed
+from app.webhooks.outbox import EventType, publish
 
 
 def _concerns(event: RecordChanged, cadre_id: UUID, held_units: set[UUID]) -> bool:
@@ -35,9 +36,9 @@ async def mark_stale(session: AsyncSession, events: list[RecordChanged]) -> None
         await change_state(
             session, cause.context, row, Action.MARK_STALE, reason, state_reason=reason
         )
-        await repository.outbox(
+        await publish(
             session,
-            "consultation.stale",
+            EventType.CONSULTATION_STALE,
             {
                 "consultation_id": str(row.id),
                 "cadre_id": str(row.cadre_id),

@@ -1,0 +1,108 @@
+"""Events published from record changes, in the same transaction as the change:
+`accountability_case.recorded`, and `cadre.eligibility_changed` when a new or amended record
+changes any purpose's outcome for a cadre."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.domain.enums import Purpose
+from app.models import AccountabilityCase, Post
+from app.records.repository import latest
+from app.uow import RecordChanged, on_records_changed
+from app.vetting.facts_loader import FactsLoader
+from app.vetting.rulebooks import Rulebooks
+from app.vetting.rules import evaluate
+from app.vetting.rules.facts import CadreFacts
+from app.webhooks.outbox import EventType, has_subscribers, publish
+
+WATCHED = (
+    Purpose.PROMOTION,
+    Purpose.IMPORTANT_USE,
+    Purpose.COMMENDATION,
+    Purpose.SAFETY_COMMENDATION,
+    Purpose.APPOINTMENT,
+)
+
+
+@functools.cache
+def _rulebooks() -> Rulebooks:
+    return Rulebooks.shipped()
+
+
+@on_records_changed
+async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> None:
+    ids = [e.record_id for e in events if e.kind == "accountability_case" and e.change == "created"]
+    if not ids:
+        return
+    rows = await session.execute(latest(AccountabilityCase).where(AccountabilityCase.id.in_(ids)))
+    for case in rows.scalars():
+        await publish(
+            session,
+            EventType.ACCOUNTABILITY_CASE_RECORDED,
+            {
+                "case_id": str(case.id),
+                "cadre_id": str(case.cadre_id),
+                "circumstance": case.circumstance,
+                "status": case.status,
+                "decision_date": case.decision_date.isoformat() if case.decision_date else None,
+                "methods": list(case.methods),
+            },
+        )
+
+
+async def _affected(session: AsyncSession, events: list[RecordChanged]) -> list[UUID]:
+    cadres = {c for e in events for c in e.cadre_ids}
+    units = {e.org_unit_id for e in events if e.org_unit_id and not e.cadre_ids}
+    if units:
+        held = await session.execute(select(Post.cadre_id).where(Post.org_unit_id.in_(units)))
+        cadres.update(held.scalars())
+    return sorted(cadres, key=str)
+
+
+def _outcomes(facts: CadreFacts, as_of: object) -> dict[str, str]:
+    rulebook = _rulebooks().by_id[_rulebooks().default_id]
+    return {
+        p.value: evaluate(facts, p, as_of, rulebook).outcome.value  # type: ignore[arg-type]
+        for p in WATCHED
+    }
+
+
+@on_records_changed
+async def eligibility_changed(session: AsyncSession, events: list[RecordChanged]) -> None:
+    if not await has_subscribers(session, EventType.CADRE_ELIGIBILITY_CHANGED):
+        return
+    cadres = await _affected(session, events)
+    if not cadres:
+        return
+    settings = get_settings()
+    now: datetime = (await session.execute(select(func.now()))).scalar_one()
+    as_of = now.astimezone(ZoneInfo(settings.timezone)).date()
+    loader = FactsLoader(session, settings.timezone)
+    # This transaction's own records carry its start time; just before it, they did not exist.
+    before = await loader.load(cadres, now - timedelta(microseconds=1))
+    after = await loader.load(cadres, now)
+    for cadre_id in cadres:
+        if cadre_id not in after:
+            continue
+        old = _outcomes(before[cadre_id], as_of) if cadre_id in before else {}
+        new = _outcomes(after[cadre_id], as_of)
+        changes = {p: {"before": old.get(p), "after": o} for p, o in new.items() if old.get(p) != o}
+        if changes and old:
+            await publish(
+                session,
+                EventType.CADRE_ELIGIBILITY_CHANGED,
+                {
+                    "cadre_id": str(cadre_id),
+                    "as_of": as_of.isoformat(),
+                    "changed_at": now.astimezone(UTC).isoformat(),
+                    "changes": changes,
+                },
+            )

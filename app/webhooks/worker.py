@@ -1,0 +1,162 @@
+"""The delivery worker. Each pass claims due deliveries with FOR UPDATE SKIP LOCKED (so any
+number of workers share the work and none sends an event twice), posts them signed, records
+every attempt, and schedules retries with exponential backoff up to a limit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import insert, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.security.pii import PiiCipher
+from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+log = logging.getLogger(__name__)
+
+_CLAIM = text(
+    """
+    SELECT d.id, d.attempts, d.subscription_id, s.url, s.secret_cipher, e.id AS event_id,
+           e.event_type, CAST(e.payload AS text) AS payload, e.occurred_at
+    FROM webhook_deliveries d
+    JOIN webhook_subscriptions s ON s.id = d.subscription_id
+    JOIN outbox_events e ON e.id = d.event_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.active
+    ORDER BY d.next_attempt_at
+    LIMIT :limit
+    FOR UPDATE OF d SKIP LOCKED
+    """
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def body_of(row: Any) -> bytes:
+    return orjson.dumps(
+        {
+            "id": str(row.event_id),
+            "type": row.event_type,
+            "occurred_at": row.occurred_at.isoformat(),
+            "data": orjson.loads(row.payload),
+        }
+    )
+
+
+async def _post(http: httpx.AsyncClient, row: Any, secret: str) -> Outcome:
+    body = body_of(row)
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "cadre-safety-vetting-webhooks/1",
+        SIGNATURE_HEADER: sign(secret, stamp, body),
+        TIMESTAMP_HEADER: str(stamp),
+        "X-Webhook-Event": row.event_type,
+        "X-Webhook-Delivery": str(row.id),
+    }
+    started = time.perf_counter()
+    try:
+        response = await http.post(row.url, content=body, headers=headers)
+        status, error = response.status_code, None if response.is_success else response.text[:500]
+    except httpx.HTTPError as exc:
+        status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+    return Outcome(status, error, int((time.perf_counter() - started) * 1000))
+
+
+class Worker:
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], settings: Settings, name: str | None = None
+    ) -> None:
+        self.maker = maker
+        self.settings = settings
+        self.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+        self.name = name or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+
+    async def run_once(self, batch: int = 20) -> int:
+        """One pass: claim, deliver, record. Returns how many deliveries were attempted."""
+        async with self.maker() as session, session.begin():
+            rows = (await session.execute(_CLAIM, {"limit": batch})).all()
+            if not rows:
+                return 0
+            timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)
+            async with httpx.AsyncClient(timeout=timeout) as http:
+                outcomes = await asyncio.gather(
+                    *(_post(http, r, self.cipher.decrypt(r.secret_cipher)) for r in rows)
+                )
+            for row, outcome in zip(rows, outcomes, strict=True):
+                await self._record(session, row, outcome)
+        return len(rows)
+
+    async def _record(self, session: AsyncSession, row: Any, outcome: Outcome) -> None:
+        attempts = row.attempts + 1
+        await session.execute(
+            insert(WebhookAttempt).values(
+                id=uuid.uuid4(),
+                delivery_id=row.id,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+                worker=self.name,
+            )
+        )
+        now = datetime.now(UTC)
+        if outcome.ok:
+            values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
+        elif attempts >= self.settings.webhook_max_attempts:
+            values = {"status": "failed"}
+        else:
+            delay = self.settings.webhook_backoff_seconds * 2 ** (attempts - 1)
+            values = {"next_attempt_at": now + timedelta(seconds=delay)}
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == row.id)
+            .values(
+                attempts=attempts,
+                last_status_code=outcome.status_code,
+                last_error=outcome.error,
+                **values,
+            )
+        )
+        await self._health(session, row.subscription_id, outcome.ok)
+
+    async def _health(self, session: AsyncSession, subscription_id: Any, ok: bool) -> None:
+        table = WebhookSubscription
+        if ok:
+            values: dict[str, Any] = {"consecutive_failures": 0, "failing": False}
+        else:
+            failures = table.consecutive_failures + 1
+            values = {
+                "consecutive_failures": failures,
+                "failing": failures >= self.settings.webhook_failing_after,
+            }
+        await session.execute(update(table).where(table.id == subscription_id).values(**values))
+
+    async def run_forever(self, idle_seconds: float = 1.0) -> None:
+        log.info("webhook worker started", extra={"worker": self.name})
+        while True:
+            try:
+                done = await self.run_once()
+            except Exception:  # a bad pass must not stop the worker
+                log.exception("webhook worker pass failed")
+                done = 0
+            if not done:
+                await asyncio.sleep(idle_seconds)

@@ -1,0 +1,191 @@
+"""Webhook delivery to a real HTTP receiver on loopback: signed, retried, never twice."""
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.webhooks.signing import verify
+from app.webhooks.worker import Worker
+from tests.factories import Api
+
+SECRET = "receiver-shared-secret-0123456789"
+
+
+@dataclass
+class Receiver:
+    """A loopback HTTP server that checks signatures and answers as scripted."""
+
+    port: int = 0
+    script: list[int] = field(default_factory=list)  # status codes to answer, in order
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        valid = verify(
+            SECRET,
+            headers.get("x-webhook-timestamp", ""),
+            body,
+            headers.get("x-signature", ""),
+            int(time.time()),
+        )
+        self.received.append({"headers": headers, "body": orjson.loads(body), "valid": valid})
+        status = self.script.pop(0) if self.script else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    target = Receiver(port=sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(target, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield target
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+def worker_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "webhook_backoff_seconds": 0.05,
+            "webhook_max_attempts": 4,
+            "webhook_failing_after": 3,
+        }
+    )
+
+
+async def subscribe(api: Api, receiver: Receiver, *types: str) -> dict[str, Any]:
+    return await api.post(
+        "/v1/webhooks", {"url": receiver.url, "event_types": list(types), "secret": SECRET}
+    )
+
+
+async def drain(workers: list[Worker], until: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.gather(*(w.run_once() for w in workers))
+        if until():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("deliveries did not finish in time")
+
+
+async def test_a_case_is_delivered_signed_after_two_500s(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    hook = await subscribe(api, receiver, "accountability_case.recorded")
+    cadre = await api.cadre()
+    case = await api.case(cadre["id"])
+    receiver.script = [500, 500]
+    worker = Worker(app.state.sessionmaker, worker_settings)
+    await drain([worker], lambda: len(receiver.received) == 3)
+    assert all(r["valid"] for r in receiver.received)
+    event = receiver.received[-1]["body"]
+    assert event["type"] == "accountability_case.recorded"
+    assert event["data"]["case_id"] == case["id"]
+    assert receiver.received[0]["headers"]["x-signature"].startswith("sha256=")
+    deliveries = await api.get(f"/v1/webhooks/{hook['id']}/deliveries")
+    delivery = deliveries["items"][0]
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 3
+    assert [a["status_code"] for a in delivery["history"]] == [500, 500, 200]
+    assert (await api.get(f"/v1/webhooks/{hook['id']}"))["failing"] is False
+
+
+async def test_two_workers_never_deliver_an_event_twice(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    await subscribe(api, receiver, "accountability_case.recorded")
+    cadre = await api.cadre()
+    for _ in range(30):
+        await api.case(cadre["id"])
+    workers = [Worker(app.state.sessionmaker, worker_settings, name=f"w{i}") for i in (1, 2)]
+    await drain(workers, lambda: len(receiver.received) >= 30)
+    await asyncio.gather(*(w.run_once() for w in workers))
+    ids = [r["headers"]["x-webhook-delivery"] for r in receiver.received]
+    assert len(ids) == 30 and len(set(ids)) == 30
+
+
+async def test_repeated_failures_mark_the_subscription_failing_and_give_up(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    hook = await subscribe(api, receiver, "accountability_case.recorded")
+    receiver.script = [503] * 10
+    await api.case((await api.cadre())["id"])
+    worker = Worker(app.state.sessionmaker, worker_settings)
+    await drain([worker], lambda: len(receiver.received) == 4)
+    delivery = (await api.get(f"/v1/webhooks/{hook['id']}/deliveries"))["items"][0]
+    assert delivery["status"] == "failed" and delivery["attempts"] == 4
+    assert (await api.get(f"/v1/webhooks/{hook['id']}"))["failing"] is True
+    await api.post(f"/v1/webhooks/deliveries/{delivery['id']}/redeliver", {}, status=202)
+    receiver.script = []
+    await drain([worker], lambda: len(receiver.received) == 5)
+    delivery = (await api.get(f"/v1/webhooks/{hook['id']}/deliveries"))["items"][0]
+    assert delivery["status"] == "delivered"
+    assert (await api.get(f"/v1/webhooks/{hook['id']}"))["failing"] is False
+
+
+async def test_eligibility_changes_and_consultation_events_are_delivered(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    await subscribe(
+        api, receiver, "cadre.eligibility_changed", "consultation.issued", "consultation.stale"
+    )
+    city = await api.org_unit("泸州市人民政府")
+    emergency = await api.org_unit(
+        "泸州市应急管理局",
+        kind="government_department",
+        parent_id=city["id"],
+        document_prefix="泸应急意",
+    )
+    cadre = await api.cadre("周敏")
+    await api.post_held(cadre["id"], city["id"], start="2018-01-01")
+    consultation = await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": cadre["id"],
+            "proposed_org_unit_id": city["id"],
+            "proposed_title": "副市长",
+            "requesting_unit": "中共泸州市委组织部",
+        },
+    )
+    await api.post(
+        f"/v1/consultations/{consultation['id']}/issue",
+        {"issuing_org_unit_id": emergency["id"]},
+        status=200,
+    )
+    today = time.strftime("%Y-%m-%d")
+    await api.case(cadre["id"], opened_on=today, decision_date=today)
+    worker = Worker(app.state.sessionmaker, worker_settings)
+    await drain([worker], lambda: len(receiver.received) >= 3)
+    by_type = {r["body"]["type"]: r["body"]["data"] for r in receiver.received}
+    assert by_type["consultation.issued"]["consultation_id"] == consultation["id"]
+    assert by_type["consultation.stale"]["record_kind"] == "accountability_case"
+    changes = by_type["cadre.eligibility_changed"]["changes"]
+    assert changes["promotion"]["after"] == "ineligible"
+    assert changes["commendation"]["after"] == "ineligible"
