@@ -62,7 +62,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     target = Receiver(port=sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(target, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
+    for _ in range(500):  # the server flips `started` without an event to await
+        if server.started:
+            break
         await asyncio.sleep(0.01)
     yield target
     server.should_exit = True
