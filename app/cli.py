@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.config import PROJECT_ROOT, get_settings
 from app.errors import AppError
@@ -119,6 +120,65 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from app.db import create_engine, create_sessionmaker, unit_of_work
+    from app.imports.kinds import IMPORTS
+    from app.imports.service import Importer
+    from app.runtime import Database, migrate
+    from app.security.pii import PiiCipher
+
+    settings = get_settings()
+    path = Path(args.file)
+    content = path.read_bytes()
+    db = Database(settings)
+    migrate(db.url)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        print(f"\r{stage:<9} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+    async def run() -> str:
+        engine = create_engine(db.url, settings)
+        cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                importer = Importer(session, system_context_for_cli(), cipher, progress)
+                result = await importer.run(IMPORTS[args.kind], content, None, path.name)
+        finally:
+            await engine.dispose()
+        if result.already_imported:
+            return (
+                f"{path.name} was already imported ({result.rows} rows, import {result.import_id})"
+            )
+        return (
+            f"imported {result.rows} {args.kind} rows from {path.name} (import {result.import_id})"
+        )
+
+    try:
+        print(asyncio.run(run()))
+    except AppError as exc:
+        print(f"\nerror: {exc.detail}", file=sys.stderr)
+        for problem in exc.errors[:50]:
+            print(f"  {problem.field}: {problem.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
+def system_context_for_cli() -> Any:
+    from app.context import system_context
+
+    return system_context("cli")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vetting", description="Cadre Safety Vetting Service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +198,11 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when idle")
     worker.set_defaults(func=cmd_worker)
+
+    importing = sub.add_parser("import", help="import a CSV/XLSX file (all rows or none)")
+    importing.add_argument("kind", choices=["assessments", "accountability-cases", "commendations"])
+    importing.add_argument("file")
+    importing.set_defaults(func=cmd_import)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

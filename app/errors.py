@@ -175,7 +175,8 @@ def field_errors(errors: Sequence[Any], prefix: Sequence[str] = ()) -> list[tupl
     the error context (`{"field": ..., "message": ...}`)."""
     out = []
     for err in errors:
-        loc = [*prefix, *err.get("loc", ())]
+        # Union branches appear in the location as tags like `str-enum[CadreGrade]`.
+        loc = [*prefix, *(p for p in err.get("loc", ()) if "[" not in str(p))]
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         context = err.get("ctx") or {}
         if "field" in context:

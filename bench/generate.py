@@ -60,6 +60,13 @@ def asyncpg_dsn(url: str) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
+def number_for(index: int) -> str:
+    """The resident ID number of generated cadre `index`: valid and unique."""
+    born = date(1960, 1, 1) + timedelta(days=index // 999)
+    first17 = f"510502{born:%Y%m%d}{index % 999 + 1:03d}"
+    return first17 + check_character(first17)
+
+
 def meta(rid: uuid.UUID) -> dict[str, Any]:
     return {"id": rid, "version": 1, "change": "created", "recorded_at": START}
 
@@ -123,14 +130,13 @@ class Generator:
 
     def cadres(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         for i in range(self.n):
-            born = date(1960 + i % 25, 1 + i % 12, 1 + i % 28)
-            first17 = f"510502{born:%Y%m%d}{i % 1000:03d}"
-            number = first17 + check_character(first17)
+            number = number_for(i)
+            born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             cid = uuid.uuid4()
             self.cadre_ids.append(cid)
             identity = {
                 "id": cid,
-                "id_number_hash": self.cipher.lookup_hash(number + str(i)),
+                "id_number_hash": self.cipher.lookup_hash(number),
                 "id_number_cipher": self.cipher.encrypt(number),
                 "id_number_masked": mask(number),
                 "birth_date": born,

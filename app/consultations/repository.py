@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.consultations.workflow import State
 from app.models import Consultation, ConsultationTransition, Post
+from app.records.repository import in_array
 
 _NEXT_SERIAL = text(
     """
@@ -61,7 +62,7 @@ async def issued_for(
         select(Consultation)
         .where(
             Consultation.state.in_([State.ISSUED, State.DRAFTED]),
-            Consultation.cadre_id.in_(cadre_ids) | Consultation.cadre_id.in_(held),
+            in_array(Consultation.cadre_id, cadre_ids) | Consultation.cadre_id.in_(held),
         )
         .with_for_update()
     )

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, select
+from sqlalchemy import ColumnElement, Select, any_, exists, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -106,6 +107,12 @@ async def page(
         query.order_by(*_order(model, order_by)).limit(limit).offset(offset)
     )
     return rows.scalars().all(), int(total or 0)
+
+
+def in_array(column: Any, values: Any) -> ColumnElement[bool]:
+    """`column = ANY(:array)`: one bind parameter however many values (an IN list is capped
+    at 32,767 parameters by the protocol)."""
+    return column == any_(literal(list(values), ARRAY(column.type)))  # type: ignore[no-any-return]
 
 
 def not_revoked(model: Any) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.domain.enums import Purpose
 from app.models import AccountabilityCase, Post
-from app.records.repository import latest
+from app.records.repository import in_array, latest
 from app.uow import RecordChanged, on_records_changed
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
@@ -42,7 +42,8 @@ async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> 
     ids = [e.record_id for e in events if e.kind == "accountability_case" and e.change == "created"]
     if not ids:
         return
-    rows = await session.execute(latest(AccountabilityCase).where(AccountabilityCase.id.in_(ids)))
+    query = latest(AccountabilityCase).where(in_array(AccountabilityCase.id, ids))
+    rows = await session.execute(query)
     for case in rows.scalars():
         await publish(
             session,

@@ -51,6 +51,33 @@ async def publish(session: AsyncSession, event_type: EventType, payload: dict[st
     )
 
 
+_PUBLISH_MANY = text(
+    """
+    WITH events AS (
+        INSERT INTO outbox_events (id, event_type, payload)
+        SELECT gen_random_uuid(), :type, CAST(p AS json)
+        FROM unnest(CAST(:payloads AS text[])) AS p
+        RETURNING id
+    )
+    INSERT INTO webhook_deliveries (id, subscription_id, event_id, status)
+    SELECT gen_random_uuid(), s.id, e.id, 'pending'
+    FROM events e CROSS JOIN webhook_subscriptions s
+    WHERE s.active AND :type = ANY(s.event_types)
+    """
+)
+
+
+async def publish_many(
+    session: AsyncSession, event_type: EventType, payloads: list[dict[str, Any]]
+) -> None:
+    """Many events of one type in one statement (bulk imports)."""
+    if payloads:
+        await session.execute(
+            _PUBLISH_MANY,
+            {"type": event_type.value, "payloads": [orjson.dumps(p).decode() for p in payloads]},
+        )
+
+
 async def has_subscribers(session: AsyncSession, event_type: EventType) -> bool:
     result = await session.execute(
         text(

@@ -140,6 +140,11 @@ async def prepare_case(session: AsyncSession, _ctx: Context, values: Values) -> 
                 "The post named belongs to another cadre.",
                 errors=[("body.post_id", "not a post of this cadre")],
             )
+    return case_columns(values)
+
+
+def case_columns(values: Values) -> Values:
+    """Validated input → column values."""
     return {**values, "methods": [m.value for m in values["methods"]]}
 
 

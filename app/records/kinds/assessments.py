@@ -109,6 +109,11 @@ async def prepare_assessment(session: AsyncSession, _ctx: Context, values: Value
         await references.cadre(session, values["cadre_id"])
     if values["org_unit_id"] is not None:
         await references.org_unit(session, values["org_unit_id"])
+    return assessment_columns(values)
+
+
+def assessment_columns(values: Values) -> Values:
+    """Validated input → column values (the grade of either scale as its code)."""
     return {**values, "grade": values["grade"].value}
 
 

@@ -1,0 +1,94 @@
+"""Bulk import from CSV or XLSX."""
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from app.auth.dependencies import Authorized
+from app.auth.scopes import Scope
+from app.context import Context
+from app.db import SessionDep
+from app.deps import CipherDep
+from app.errors import Unprocessable, problem_responses
+from app.imports.kinds import IMPORTS
+from app.imports.service import Importer
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+
+
+class ImportOutcome(BaseModel):
+    import_id: UUID
+    kind: str
+    rows: int
+    sha256: str
+    already_imported: bool
+    status: Literal["applied", "already_imported"]
+
+
+@router.post(
+    "/{kind}",
+    status_code=201,
+    response_model=ImportOutcome,
+    openapi_extra=FILE_BODY,
+    responses={
+        200: {"model": ImportOutcome, "description": "The same file was imported before"},
+        **problem_responses(401, 403, 404, 413, 415, 422, 503),
+    },
+    operation_id="import_records",
+)
+async def import_records(
+    kind: Literal["assessments", "accountability-cases", "commendations"],
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    ctx: Writer,
+    cipher: CipherDep,
+    filename: Annotated[str | None, Query(max_length=300, description="For raw uploads.")] = None,
+) -> ImportOutcome:
+    """Import a spreadsheet (CSV or XLSX; headers in English or Chinese; see docs/samples/).
+    Every row is validated; the whole file is applied in one transaction or not at all, and a
+    422 lists each bad row with its field and reason. The same file twice is applied once."""
+    media = request.headers.get("content-type", "")
+    if media.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Unprocessable(
+                "Send the file in the `file` field.", errors=[("body.file", "missing")]
+            )
+        content, filename, media = await upload.read(), upload.filename, upload.content_type or ""
+    else:
+        content = await request.body()
+    if not content:
+        raise Unprocessable("The file is empty.", errors=[("body", "empty")])
+    result = await Importer(session, ctx, cipher).run(IMPORTS[kind], content, media, filename)
+    if result.already_imported:
+        response.status_code = 200
+    return ImportOutcome(
+        import_id=result.import_id,
+        kind=result.kind,
+        rows=result.rows,
+        sha256=result.sha256,
+        already_imported=result.already_imported,
+        status="already_imported" if result.already_imported else "applied",
+    )
