@@ -1,6 +1,7 @@
 """Bulk import: all or nothing, row-level problems, idempotent by content, CSV and XLSX."""
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import AccountabilityCase, Assessment, Commendation
 from tests.factories import Api, id_number
+
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 
 
 @pytest.fixture
@@ -214,9 +217,7 @@ async def test_multipart_upload_and_unknown_columns(api: Api, people: dict[str, 
 
 
 async def test_the_documented_sample_files_import(api: Api, engine: AsyncEngine) -> None:
-    from pathlib import Path
-
-    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    samples = SAMPLES
     for number in ("510502197506150017", "510502197506150033"):
         await api.post("/v1/cadres", {"id_number": number, "name": "示例"})
     city = await api.org_unit("泸州市人民政府")
