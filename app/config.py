@@ -52,8 +52,6 @@ class Settings(BaseSettings):
     webhook_worker_in_server: bool = Field(
         default=False, description="Also deliver webhooks from each server process."
     )
-    default_page_size: int = Field(default=50, ge=1, le=500)
-    max_page_size: int = Field(default=500, ge=1, le=10000)
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept (0600) in the data folder."""

@@ -62,15 +62,14 @@ class EvalContext:
                 period, anchor or start, extra_months=extra_months, running_until=running_until
             )
         as_of = self.as_of
-        filled = _Filled(self.purpose, start, until)
+        purpose = self.purpose
+        filled = _Filled()
+        filled.common = (purpose, start, until)
         for group in _groups(use.names):
-            filled.update(_common_values(group, self.purpose, start, until))
+            filled.update(_common_values(group, purpose, start, until))
         filled.update(values)  # the rule's own values take precedence
         rule = use.rule
-        message = made_fast(
-            Message,
-            {"zh": rule.message_zh.format_map(filled), "en": rule.message_en.format_map(filled)},
-        )
+        message = made_fast(Message, {"zh": use.render_zh(filled), "en": use.render_en(filled)})
         return made_fast(
             Finding,
             {
@@ -140,17 +139,14 @@ class _Filled(dict[str, Any]):
     failing a whole decision over it (as `messages.render`); a common one the rule's templates
     were not found to name (`template_names` is only a shortcut) is still worked out here."""
 
-    __slots__ = ("purpose", "start", "until")
-
-    def __init__(self, purpose: Purpose, start: date | None, until: date | None) -> None:
-        super().__init__()
-        self.purpose, self.start, self.until = purpose, start, until
+    __slots__ = ("common",)
+    common: tuple[Purpose, date | None, date | None]  # purpose, start, until
 
     def __missing__(self, key: str) -> str:
         group = COMMON_PLACEHOLDERS.get(key)
         if group is None:
             return "{" + key + "}"
-        for name, value in _common_values(group, self.purpose, self.start, self.until).items():
+        for name, value in _common_values(group, *self.common).items():
             self.setdefault(name, value)
         text: str = self[key]
         return text

@@ -39,7 +39,17 @@ class PostRef:
     def of(cls, post: PostFact | None) -> PostRef | None:
         if post is None:
             return None
-        return cls(post.id, post.org_unit.id, post.org_unit.name, post.title, post.safety_role)
+        unit = post.org_unit
+        return made_fast(
+            cls,
+            {
+                "post_id": post.id,
+                "org_unit_id": unit.id,
+                "org_unit_name": unit.name,
+                "title": post.title,
+                "safety_role": post.safety_role,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,9 @@ class Decision:
 
 
 def made_fast(cls: type[T], fields: dict[str, Any]) -> T:
-    """An instance of the frozen dataclass `cls` (Finding, Message or Decision) with `fields`,
-    which must name every field, defaults included: equal in all respects to `cls(**fields)`.
+    """An instance of the frozen dataclass `cls` (PostRef, Finding, Message or Decision) with
+    `fields`, which must name every field, defaults included: equal in all respects to
+    `cls(**fields)`.
 
     The engine makes these for every finding and decision; the __init__ a frozen dataclass gets
     sets each field through object.__setattr__, which costs several times as much as filling the

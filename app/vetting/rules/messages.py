@@ -6,9 +6,12 @@ label in running-text case, with a few phrasings that read better in a sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import string
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 
 from app.domain.enums import CadreStatus, Circumstance, Purpose, SafetyRole
@@ -161,3 +164,55 @@ class _KeepUnknown(dict[str, Any]):
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     return template.format_map(_KeepUnknown(values))
+
+
+Renderer = Callable[[Mapping[str, Any]], str]
+
+
+def template_names(template: str) -> frozenset[str]:
+    """The value names a message template looks up (each field up to any `.` or `[`, and those
+    nested in format specs); empty for a template `str.format` cannot parse."""
+    names: set[str] = set()
+    try:
+        for _, name, spec, _ in string.Formatter().parse(template):
+            if name is not None:
+                names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+            if spec:
+                names |= template_names(spec)
+    except ValueError:
+        return frozenset()
+    return frozenset(names)
+
+
+def compile_template(template: str) -> Renderer:
+    """A function that renders `template` with a mapping as `template.format_map` does, faster.
+
+    When every field is a bare name (no conversion, format spec, attribute or index), the
+    template becomes a printf-style one filled from a single `itemgetter`: about twice as fast
+    as `format_map`, and the same text for the str and int values messages are made of (`%s`
+    writes str(value), `format_map` format(value, ""): the same for those). A missing name
+    goes through the mapping's `__missing__` either way. Other templates use `format_map`.
+    """
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return template.format_map  # fails as it always did, when rendered
+    parts: list[str] = []
+    keys: list[str] = []
+    for literal, name, spec, conversion in parsed:
+        parts.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            return template.format_map
+        parts.append("%s")
+        keys.append(name)
+    printf = "".join(parts)
+    if not keys:
+        text = printf % ()
+        return lambda values: text
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda values: printf % (values[key],)
+    fetch = itemgetter(*keys)
+    return lambda values: printf % fetch(values)

@@ -6,8 +6,6 @@ periods without touching code; `rulebook_parse.py` turns a file into these froze
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +22,7 @@ from app.domain.enums import (
 )
 from app.domain.labels import zh
 from app.vetting.rules.decision import RulebookRef
+from app.vetting.rules.messages import Renderer, compile_template, template_names
 from app.vetting.rules.periods import Period
 
 # Every placeholder a message template may use; the engine fills those that apply to the
@@ -121,29 +120,23 @@ class Rule:
         }
 
 
-def template_names(template: str) -> frozenset[str]:
-    """The value names a message template looks up (each field up to any `.` or `[`, and those
-    nested in format specs); empty for a template `str.format` cannot parse."""
-    names: set[str] = set()
-    try:
-        for _, name, spec, _ in string.Formatter().parse(template):
-            if name is not None:
-                names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
-            if spec:
-                names |= template_names(spec)
-    except ValueError:
-        return frozenset()
-    return frozenset(names)
-
-
 @dataclass(frozen=True)
 class RuleUse:
-    """A rule as it applies to one purpose: the rule, how long it blocks that purpose, and the
-    value names its message templates use (so a finding fills only those)."""
+    """A rule as it applies to one purpose: the rule and how long it blocks that purpose, with
+    its message templates prepared once (the value names they use, so a finding fills only
+    those, and compiled renderers)."""
 
     rule: Rule
     period: Period
-    names: frozenset[str] = frozenset()
+    names: frozenset[str] = field(init=False, repr=False, compare=False)
+    render_zh: Renderer = field(init=False, repr=False, compare=False)
+    render_en: Renderer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        zh_text, en_text = self.rule.message_zh, self.rule.message_en
+        object.__setattr__(self, "names", template_names(zh_text) | template_names(en_text))
+        object.__setattr__(self, "render_zh", compile_template(zh_text))
+        object.__setattr__(self, "render_en", compile_template(en_text))
 
 
 @dataclass(frozen=True)
@@ -192,10 +185,6 @@ class Rulebook:
         # Worked out once per rulebook, not per finding: the rules by id (the last of a repeated
         # id wins) and, per purpose, the rules that concern it and the period each blocks it for.
         by_id = {r.rule_id: r for r in self.rules}
-        names = {
-            rule_id: template_names(r.message_zh) | template_names(r.message_en)
-            for rule_id, r in by_id.items()
-        }
         uses: dict[Purpose, dict[str, RuleUse]] = {p: {} for p in Purpose}
         applying: dict[Purpose, set[str]] = {p: set() for p in Purpose}
         for rule_id, rule in by_id.items():
@@ -205,7 +194,7 @@ class Rulebook:
                     continue
                 applying[purpose].add(rule_id)
                 if not block.period.is_empty:
-                    uses[purpose][rule_id] = RuleUse(rule, block.period, names[rule_id])
+                    uses[purpose][rule_id] = RuleUse(rule, block.period)
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_uses", uses)
         object.__setattr__(self, "_applying", {p: frozenset(ids) for p, ids in applying.items()})

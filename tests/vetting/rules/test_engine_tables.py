@@ -8,13 +8,19 @@ from datetime import date
 import pytest
 
 from app.domain.enums import Effect, Outcome, Purpose, SeedSystem
-from app.vetting.rules.context import EvalContext
+from app.vetting.rules.context import EvalContext, _Filled
 from app.vetting.rules.decision import Evidence, Finding, Message, outcome_of
 from app.vetting.rules.engine import sort_findings
-from app.vetting.rules.messages import case_values, render
+from app.vetting.rules.messages import (
+    _KeepUnknown,
+    case_values,
+    compile_template,
+    render,
+    template_names,
+)
 from app.vetting.rules.periods import Period, PeriodKind
 from app.vetting.rules.rulebook import default_rulebook
-from app.vetting.rules.rulebook_model import RuleUse, template_names
+from app.vetting.rules.rulebook_model import MESSAGE_PLACEHOLDERS, RuleUse
 from tests.vetting.rules import cadre, case, vet
 
 
@@ -64,12 +70,61 @@ def test_template_names_lists_every_value_a_template_looks_up() -> None:
     assert template_names("unbalanced {") == frozenset()
 
 
-def test_messages_read_the_same_without_the_placeholder_shortcut() -> None:
-    """With no names known, every common placeholder is worked out lazily: same text."""
+TRICKY_TEMPLATES = [
+    "",
+    "no fields, 100% literal {{braces}}",
+    "{a}",
+    "{a}{a} %s %d %% {b}",
+    "{a!r} and {b}",
+    "{n:>5} {a:{width}}",
+    "{a.upper} {d[0]}",
+    "{missing} stays",
+    "{0}",
+    "unbalanced {",
+]
+
+
+@pytest.mark.parametrize("template", TRICKY_TEMPLATES)
+def test_a_compiled_template_renders_as_format_map_does(template: str) -> None:
+    values = _KeepUnknown({"a": "甲%s", "b": 7, "n": 42, "width": 6, "d": ["x"]})
+    try:
+        expected: str | type[Exception] = template.format_map(values)
+    except (ValueError, IndexError, KeyError, TypeError) as error:
+        expected = type(error)
+    render = compile_template(template)
+    if isinstance(expected, str):
+        assert render(values) == expected
+    else:
+        with pytest.raises(expected):
+            render(values)
+
+
+def test_every_message_template_compiles_to_the_same_text() -> None:
+    values = _KeepUnknown({name: f"«{name}»" for name in MESSAGE_PLACEHOLDERS} | {"year": 2024})
+    for rule in default_rulebook().rules:
+        for template in (rule.message_zh, rule.message_en):
+            assert compile_template(template)(values) == template.format_map(values)
+            assert compile_template(template)(_KeepUnknown()) == render(template, {})
+
+
+def test_common_placeholders_not_prefilled_are_still_worked_out() -> None:
+    filled = _Filled({"until": "X"})
+    filled.common = (Purpose.PROMOTION, date(2024, 3, 15), date(2025, 3, 15))
+    template = "{purpose_zh}|{from}|{from_zh}|{until}|{until_zh}|{free_from}|{free_from_zh}|{x}"
+    assert template.format_map(filled) == (
+        "提拔（晋升职务职级）|2024-03-15|2024年3月15日|X|2025年3月15日|2025-03-16|2025年3月16日|{x}"
+    )
+    open_ended = _Filled()
+    open_ended.common = (Purpose.SAFETY_COMMENDATION, None, None)
+    assert "{purpose_en} {from} {until_zh} {free_from}".format_map(open_ended) == (
+        "a work-safety commendation open-ended 长期 open-ended"
+    )
+
+
+def test_a_rule_naming_every_common_placeholder_reads_as_before() -> None:
     rulebook = default_rulebook()
     the_case = case("2024-03-15")
     ctx = EvalContext(cadre(the_case), Purpose.PROMOTION, date(2025, 1, 15), rulebook)
-    evidence = Evidence("accountability_case", the_case.id)
     veto = ctx.use("veto.one_vote")
     assert veto is not None
     every = replace(
@@ -77,12 +132,10 @@ def test_messages_read_the_same_without_the_placeholder_shortcut() -> None:
         message_zh="{purpose_zh}|{from}|{from_zh}|{until}|{until_zh}|{free_from}|{free_from_zh}",
         message_en="{purpose_en}|{circumstance_en}|{unknown}",
     )
-    for rule in (veto.rule, every):
-        names = template_names(rule.message_zh) | template_names(rule.message_en)
-        use, blind = RuleUse(rule, veto.period, names), RuleUse(rule, veto.period)
-        values = case_values(the_case)
-        found = ctx.finding(use, evidence, values, anchor=the_case.decision_date)
-        assert ctx.finding(blind, evidence, values, anchor=the_case.decision_date) == found
+    evidence = Evidence("accountability_case", the_case.id)
+    found = ctx.finding(
+        RuleUse(every, veto.period), evidence, case_values(the_case), anchor=the_case.decision_date
+    )
     assert found.message.zh == (
         "提拔（晋升职务职级）|2024-03-15|2024年3月15日|2025-03-15|2025年3月15日|2025-03-16|2025年3月16日"
     )
