@@ -1,10 +1,16 @@
-"""Append audit events. Events are queued on the session and appended in one statement at the
-end of the unit of work, so the chain lock (taken by the insert trigger) is held only from
-then until commit."""
+"""Append audit events. Events are queued on the session and appended at the end of the unit of
+work; the chain is sealed at commit (see app/models/audit.py).
+
+One write, one event: an operation made of several steps (a transfer ends one post and opens
+another; a consultation request also takes a decision and drafts) runs them inside
+`one_event(...)`, and the steps become the `steps` of that single event."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -38,6 +44,9 @@ def event_row(
     }
 
 
+_GROUP = "audit_event_group"
+
+
 def record(
     session: AsyncSession,
     ctx: Context,
@@ -46,9 +55,44 @@ def record(
     target_id: object | None,
     summary: dict[str, Any] | None = None,
 ) -> None:
-    """Queue one audit event (e.g. `accountability_case.created`) for this unit of work."""
+    """Queue one audit event (e.g. `accountability_case.created`) for this unit of work, or a
+    step of the enclosing `one_event`."""
+    group: Group | None = session.info.get(_GROUP)
+    if group is not None:
+        step = {"action": action, "target_kind": target_kind, "target_id": target_id}
+        group.steps.append({**step, **(summary or {})})
+        return
     row = event_row(ctx, action, target_kind, target_id, summary)
     session.info.setdefault(_PENDING, []).append(row)
+
+
+@dataclass
+class Group:
+    action: str
+    target_kind: str
+    target_id: object | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextmanager
+def one_event(
+    session: AsyncSession, ctx: Context, action: str, target_kind: str
+) -> Iterator[Group]:
+    """Record everything inside as the steps of one event; set `target_id` (and `summary`) on
+    the yielded group once known."""
+    if session.info.get(_GROUP) is not None:  # already inside one: its event covers this too
+        yield session.info[_GROUP]
+        return
+    group = Group(action, target_kind)
+    session.info[_GROUP] = group
+    try:
+        yield group
+    finally:
+        session.info.pop(_GROUP, None)
+    record(
+        session, ctx, action, target_kind, group.target_id, {**group.summary, "steps": group.steps}
+    )
 
 
 def pending_count(session: AsyncSession) -> int:

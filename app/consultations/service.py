@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import one_event
 from app.audit.service import record as audit
 from app.cadres import dossier as dossiers
 from app.config import Settings
@@ -89,6 +90,14 @@ class Consultations:
     # --- request and draft -----------------------------------------------------------------
 
     async def request(self, body: ConsultationRequest) -> Consultation:
+        """Open a consultation and draft it at once (one audited write)."""
+        with one_event(self.session, self.ctx, "consultation.requested", "consultation") as event:
+            row = await self._request(body)
+            event.target_id = row.id
+            event.summary = {"cadre_id": row.cadre_id, "purpose": row.purpose}
+        return row
+
+    async def _request(self, body: ConsultationRequest) -> Consultation:
         unit = await self.session.get(OrgUnit, body.proposed_org_unit_id)
         if unit is None:
             raise NotFound(
@@ -210,7 +219,9 @@ class Consultations:
     async def redraft(self, consultation_id: UUID, as_of: date | None) -> Consultation:
         row = await self.load(consultation_id, lock=True)
         next_state(State(row.state), Action.REDRAFT)
-        await self.draft(row, as_of or self.today, Action.REDRAFT)
+        with one_event(self.session, self.ctx, "consultation.redrafted", "consultation") as event:
+            event.target_id = row.id
+            await self.draft(row, as_of or self.today, Action.REDRAFT)
         return row
 
     # --- issue ------------------------------------------------------------------------------
@@ -300,6 +311,11 @@ class Consultations:
 
     async def reissue(self, consultation_id: UUID, reason: str) -> Consultation:
         """Supersede a stale or expired opinion by a new request, drafted afresh."""
+        with one_event(self.session, self.ctx, "consultation.reissued", "consultation") as event:
+            event.target_id = consultation_id
+            return await self._reissue(consultation_id, reason)
+
+    async def _reissue(self, consultation_id: UUID, reason: str) -> Consultation:
         old = await self.load(consultation_id, lock=True)
         next_state(State(old.state), Action.SUPERSEDE)
         body = ConsultationRequest(

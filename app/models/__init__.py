@@ -10,6 +10,7 @@ from app.models.consultations import (
     DocumentCounter,
     OutboxEvent,
 )
+from app.models.forms import AppointmentForm
 from app.models.org_units import OrgUnit
 from app.models.records import (
     VERSIONED_TABLES,
@@ -36,6 +37,7 @@ __all__ = [
     "Accident",
     "AccountabilityCase",
     "ApiClient",
+    "AppointmentForm",
     "Assessment",
     "AuditEvent",
     "AuditLink",

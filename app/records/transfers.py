@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import one_event
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
@@ -63,9 +64,12 @@ async def transfer(
             current_state="ended",
         )
     changes = POSTS.amend.model_validate({"end_date": body.end_date})
-    ended = await service.amend(session, ctx, POSTS, post_id, changes, body.reason)
     new = PostCreate.model_validate({**body.new_post.model_dump(), "cadre_id": current.cadre_id})
-    opened = await service.create(session, ctx, POSTS, new)
+    with one_event(session, ctx, "post.transferred", "post") as event:
+        ended = await service.amend(session, ctx, POSTS, post_id, changes, body.reason)
+        opened = await service.create(session, ctx, POSTS, new)
+        event.target_id = post_id
+        event.summary = {"reason": body.reason, "ended": post_id, "opened": opened.id}
     return TransferResult(
         ended=PostRead.model_validate(ended), opened=PostRead.model_validate(opened)
     )

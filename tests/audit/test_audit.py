@@ -86,7 +86,87 @@ async def test_every_write_endpoint_appends_exactly_one_event(api: Api) -> None:
             },
         },
     )
-    assert sorted(e["action"] for e in events) == ["post.amended", "post.created"]
+    assert [e["action"] for e in events] == ["post.transferred"]
+    assert [step["action"] for step in events[0]["summary"]["steps"]] == [
+        "post.amended",
+        "post.created",
+    ]
+
+
+async def test_every_other_write_endpoint_appends_exactly_one_event(api: Api) -> None:
+    city, _ = await _write(
+        api,
+        "POST",
+        "/v1/org-units",
+        {"name": "泸州市人民政府", "kind": "government", "level": "city"},
+    )
+    issuer = await api.org_unit(
+        "泸州市应急管理局",
+        kind="government_department",
+        parent_id=city["id"],
+        document_prefix="泸应急意",
+    )
+    cadre = await api.cadre()
+    await api.post_held(cadre["id"], city["id"])
+    assessment = await api.post(
+        "/v1/assessments",
+        {
+            "subject": "org_unit",
+            "org_unit_id": city["id"],
+            "kind": "safety_work",
+            "year": 2024,
+            "grade": "good",
+        },
+    )
+    writes: list[tuple[str, str, dict[str, Any], str]] = [
+        (
+            "POST",
+            "/v1/vetting/checks",
+            {"cadre_id": cadre["id"], "purpose": "promotion"},
+            "vetting_decision.created",
+        ),
+        (
+            "POST",
+            "/v1/vetting/batches",
+            {"items": {"a": {"cadre_id": cadre["id"], "purpose": "appointment"}}},
+            "vetting_batch.evaluated",
+        ),
+        ("POST", f"/v1/assessments/{assessment['id']}/publish", {}, "assessment.amended"),
+        (
+            "POST",
+            "/v1/webhooks",
+            {"url": "http://127.0.0.1:9/x", "event_types": ["consultation.issued"]},
+            "webhook.created",
+        ),
+        (
+            "POST",
+            "/v1/consultations",
+            {
+                "cadre_id": cadre["id"],
+                "proposed_org_unit_id": city["id"],
+                "proposed_title": "副市长",
+                "requesting_unit": "中共泸州市委组织部",
+            },
+            "consultation.requested",
+        ),
+    ]
+    results = {}
+    for method, path, body, action in writes:
+        result, events = await _write(api, method, path, body)
+        assert [e["action"] for e in events] == [action], path
+        results[action] = result
+    consultation = results["consultation.requested"]
+    _, events = await _write(
+        api,
+        "POST",
+        f"/v1/consultations/{consultation['id']}/issue",
+        {"issuing_org_unit_id": issuer["id"]},
+    )
+    assert [e["action"] for e in events] == ["consultation.issue"]
+    _, events = await _write(
+        api, "POST", f"/v1/consultations/{consultation['id']}/revoke", {"reason": "撤回"}
+    )
+    assert [e["action"] for e in events] == ["consultation.revoke"]
 
 
 async def test_a_failed_write_leaves_no_event(api: Api) -> None:

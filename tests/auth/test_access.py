@@ -72,6 +72,25 @@ def _requests(world: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | No
         ),
         ("GET", "/v1/audit-events", None, "audit:read"),
         ("GET", "/v1/audit-events/verify", None, "audit:read"),
+        (
+            "POST",
+            "/v1/vetting/checks",
+            {"cadre_id": cadre, "purpose": "promotion"},
+            "vetting:check",
+        ),
+        ("GET", f"/v1/cadres/{cadre}/eligibility", None, "vetting:check"),
+        (
+            "POST",
+            "/v1/consultations",
+            {
+                "cadre_id": cadre,
+                "proposed_org_unit_id": unit,
+                "proposed_title": "副市长",
+                "requesting_unit": "组织部",
+            },
+            "consultations:request",
+        ),
+        ("GET", "/v1/webhooks", None, "admin"),
     ]
 
 
@@ -86,7 +105,15 @@ async def world(api: Api) -> dict[str, Any]:
 async def test_each_scope_allows_its_operations_and_nothing_else(
     api: Api, app: FastAPI, world: dict[str, Any]
 ) -> None:
-    scopes = ["records:read", "records:write", "audit:read"]
+    scopes = [
+        "records:read",
+        "records:write",
+        "audit:read",
+        "vetting:check",
+        "consultations:request",
+        "consultations:issue",
+        "pii:read",
+    ]
     keys = {scope: await make_client(app, scope, [scope]) for scope in scopes}
     for method, path, body, needed in _requests(world):
         for scope, key in keys.items():
@@ -97,6 +124,47 @@ async def test_each_scope_allows_its_operations_and_nothing_else(
             else:
                 problem = assert_problem(response, 403)
                 assert problem["required_scopes"] == [needed]
+
+
+async def test_issuing_needs_the_issue_scope_and_reading_takes_either(
+    api: Api, app: FastAPI, world: dict[str, Any]
+) -> None:
+    requester = Api(api.http, await make_client(app, "org-dept", ["consultations:request"]))
+    issuer = Api(api.http, await make_client(app, "safety-dept", ["consultations:issue"]))
+    consultation = await requester.post(
+        "/v1/consultations",
+        {
+            "cadre_id": world["cadre"]["id"],
+            "proposed_org_unit_id": world["unit"]["id"],
+            "proposed_title": "副市长",
+            "requesting_unit": "组织部",
+        },
+    )
+    for who in (requester, issuer):
+        await who.get(f"/v1/consultations/{consultation['id']}")
+    body = {"issuing_org_unit_id": world["unit"]["id"]}
+    await requester.post(f"/v1/consultations/{consultation['id']}/issue", body, status=403)
+    problem = await issuer.post(
+        f"/v1/consultations/{consultation['id']}/issue", body, status=422
+    )  # allowed, but the unit has no document prefix
+    assert problem["errors"][0]["field"] == "body.issuing_org_unit_id"
+    outsider = Api(api.http, await make_client(app, "auditor", ["audit:read"]))
+    await outsider.get(f"/v1/consultations/{consultation['id']}", expect=403)
+
+
+async def test_a_vetting_check_crosses_jurisdictions(
+    api: Api, app: FastAPI, world: dict[str, Any]
+) -> None:
+    other = await api.org_unit("宜宾市人民政府")
+    checker = Api(
+        api.http,
+        await make_client(app, "elsewhere", ["vetting:check", "records:read"], other["id"]),
+    )
+    decision = await checker.post(
+        "/v1/vetting/checks", {"cadre_id": world["cadre"]["id"], "purpose": "promotion"}
+    )
+    assert decision["cadre_id"] == world["cadre"]["id"]
+    await checker.get(f"/v1/cadres/{world['cadre']['id']}", expect=403)
 
 
 @pytest.fixture
