@@ -109,6 +109,7 @@ def routers() -> list[APIRouter]:
     from app.cadres.endpoints import router as cadres_router
     from app.compliance.endpoints import router as compliance_router
     from app.consultations.endpoints import router as consultations_router
+    from app.forms.endpoints import router as forms_router
     from app.imports.endpoints import router as imports_router
     from app.meta.endpoints import router as meta_router
     from app.org_units.endpoints import router as org_units_router
@@ -135,6 +136,7 @@ def routers() -> list[APIRouter]:
         stats_router,
         webhooks_router,
         imports_router,
+        forms_router,
         public_router,
         audit_router,
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.enums import Purpose
 from app.vetting.rules.decision import Evidence, Finding, Message, made_fast
 from app.vetting.rules.facts import CadreFacts
-from app.vetting.rules.messages import en_text, iso_or_open, zh_or_open, zh_text
+from app.vetting.rules.messages import date_texts, en_text, iso_or_open, zh_or_open, zh_text
 from app.vetting.rules.periods import PeriodKind, day_after, period_end
 from app.vetting.rules.rulebook_model import Rulebook, RuleUse, Settings
 
@@ -114,13 +114,20 @@ def _common_values(
 ) -> Mapping[str, str]:
     """One group of common values: as `messages.date_values` gives them for the dates."""
     if group == "until":
-        return {"until": iso_or_open(until), "until_zh": zh_or_open(until)}
+        return _dates("until", "until_zh", until)
     if group == "purpose":
         return _purpose_values(purpose)
     if group == "from":
-        return {"from": iso_or_open(start), "from_zh": zh_or_open(start)}
+        return _dates("from", "from_zh", start)
     free_from = None if until is None else day_after(until)
-    return {"free_from": iso_or_open(free_from), "free_from_zh": zh_or_open(free_from)}
+    return _dates("free_from", "free_from_zh", free_from)
+
+
+def _dates(iso_key: str, zh_key: str, day: date | None) -> dict[str, str]:
+    if day is None:
+        return {iso_key: iso_or_open(None), zh_key: zh_or_open(None)}
+    iso, zh = date_texts(day)
+    return {iso_key: iso, zh_key: zh}
 
 
 _PURPOSE_VALUES: dict[str, Mapping[str, str]] = {}

@@ -70,7 +70,8 @@ _DATE_TEXTS: dict[date, tuple[str, str]] = {}
 _DATE_TEXTS_KEPT = 50_000
 
 
-def _date_texts(day: date) -> tuple[str, str]:
+def date_texts(day: date) -> tuple[str, str]:
+    """The ISO and the Chinese text of `day`: `(day.isoformat(), zh_date(day))`."""
     texts = _DATE_TEXTS.get(day)
     if texts is None:
         texts = (day.isoformat(), zh_date(day))
@@ -82,11 +83,11 @@ def _date_texts(day: date) -> tuple[str, str]:
 
 
 def iso_or_open(day: date | None) -> str:
-    return "open-ended" if day is None else _date_texts(day)[0]
+    return "open-ended" if day is None else date_texts(day)[0]
 
 
 def zh_or_open(day: date | None) -> str:
-    return "长期" if day is None else _date_texts(day)[1]
+    return "长期" if day is None else date_texts(day)[1]
 
 
 def date_values(name: str, day: date | None) -> dict[str, str]:

@@ -138,6 +138,10 @@ class RuleUse:
         object.__setattr__(self, "render_zh", compile_template(zh_text))
         object.__setattr__(self, "render_en", compile_template(en_text))
 
+    def __reduce__(self) -> tuple[type[RuleUse], tuple[Rule, Period]]:
+        # The renderers are closures, which pickle cannot write: a copy prepares its own.
+        return RuleUse, (self.rule, self.period)
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
+import random
 from dataclasses import replace
 from datetime import date
+from uuid import UUID
 
 import pytest
 
-from app.domain.enums import Effect, Outcome, Purpose, SeedSystem
+from app.domain.enums import Effect, Method, Outcome, Purpose, SeedSystem
 from app.vetting.rules.context import EvalContext, _Filled
 from app.vetting.rules.decision import Evidence, Finding, Message, outcome_of
-from app.vetting.rules.engine import sort_findings
+from app.vetting.rules.engine import _sort_key, sort_findings
 from app.vetting.rules.messages import (
     _KeepUnknown,
     case_values,
@@ -180,3 +183,33 @@ def test_outcome_of_reads_a_generator_once() -> None:
     findings = [_finding(Effect.NOTE), _finding(Effect.HOLD), _finding(Effect.VETO, False)]
     assert outcome_of(f for f in findings) is Outcome.PENDING
     assert outcome_of(iter([*findings, _finding(Effect.BLOCK)])) is Outcome.INELIGIBLE
+
+
+def test_sorting_by_record_number_orders_as_by_record_text() -> None:
+    rng = random.Random(7)
+    ids: list[UUID | None] = [None, UUID(int=0), UUID(int=(1 << 128) - 1)]
+    ids += [UUID(int=rng.getrandbits(128)) for _ in range(40)]
+    ids += [UUID(int=rng.getrandbits(8) << 120) for _ in range(10)]  # differ in the first digits
+    findings = [
+        replace(
+            _finding(rng.choice([Effect.HOLD, Effect.VETO])),
+            rule_id=rng.choice(["a", "b"]),
+            evidence=Evidence("accountability_case", record_id),
+        )
+        for record_id in ids * 2
+    ]
+    rng.shuffle(findings)
+    assert sort_findings(findings) == tuple(sorted(findings, key=_sort_key))
+    # Any other kind of record id: sorted by text, as always.
+    odd = [*findings, replace(findings[0], evidence=Evidence("x", "zz"))]  # type: ignore[arg-type]
+    assert sort_findings(odd) == tuple(sorted(odd, key=_sort_key))
+
+
+def test_a_rulebook_still_pickles_and_decides_the_same() -> None:
+    rulebook = default_rulebook()
+    copied = pickle.loads(pickle.dumps(rulebook))
+    assert copied == rulebook and copied.uses(Purpose.PROMOTION).keys() == (
+        rulebook.uses(Purpose.PROMOTION).keys()
+    )
+    facts = cadre(case("2024-03-15", methods=(Method.ADMONISHMENT,)))
+    assert vet(facts, rulebook=copied) == vet(facts, rulebook=rulebook)
