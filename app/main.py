@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -89,6 +90,10 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
     problem = {"$ref": "#/components/schemas/Problem"}
     for path, operations in schema["paths"].items():
         for operation in operations.values():
+            invalid = operation["responses"].get("422")
+            if invalid and "application/json" in invalid.get("content", {}):
+                # FastAPI's default validation response: ours is a problem document.
+                invalid["content"] = {"application/problem+json": {"schema": problem}}
             extra = {503: "Database unavailable"} if path not in _ALWAYS_PUBLIC else {}
             if "requestBody" in operation:
                 extra |= {400: "Malformed body", 413: "Body too large"}
@@ -100,6 +105,10 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
                         "content": {"application/problem+json": {"schema": problem}},
                     },
                 )
+    schemas = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(schema["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
     app.openapi_schema = schema
     return schema
 

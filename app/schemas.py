@@ -43,9 +43,21 @@ class InputModel(BaseModel):
         return _no_nul(value)
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a time zone offset, e.g. 2026-03-01T08:30:00+08:00")
+    _in_range(value)
+    return value
+
+
+def _in_range(value: Any) -> Any:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
     return value
 
 
@@ -73,7 +85,7 @@ def _iso_datetime_only(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_range)]
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_datetime_only), AfterValidator(_aware)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=20000)]

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
 
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
@@ -14,7 +15,14 @@ from app.context import Context
 from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.domain.enums import Purpose
-from app.errors import AppError, NotFound, Unprocessable, error_body, problem_responses
+from app.errors import (
+    AppError,
+    NotFound,
+    Unprocessable,
+    error_body,
+    field_errors,
+    problem_responses,
+)
 from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.rulebooks import Rulebooks
@@ -164,16 +172,22 @@ async def get_cadre_eligibility(
         )
     service = _service(request, session, cipher, settings)
     purposes = [p for p in Purpose if p is not Purpose.SOE_HEAD_APPOINTMENT or target_org_unit_id]
-    items = {
-        p.value: CheckRequest(
-            cadre_id=cadre_id,
-            purpose=p,
-            as_of=as_of,
-            known_at=known_at,
-            target_org_unit_id=target_org_unit_id if p is Purpose.SOE_HEAD_APPOINTMENT else None,
-        )
-        for p in purposes
-    }
+    try:
+        items = {
+            p.value: CheckRequest(
+                cadre_id=cadre_id,
+                purpose=p,
+                as_of=as_of,
+                known_at=known_at,
+                target_org_unit_id=target_org_unit_id
+                if p is Purpose.SOE_HEAD_APPOINTMENT
+                else None,
+            )
+            for p in purposes
+        }
+    except ValidationError as exc:
+        invalid = field_errors(exc.errors(), prefix=("query",))
+        raise Unprocessable("The query is not valid.", errors=invalid) from None
     results = await service.evaluate(await service.prepare(items))
     errors = [r for r in results.values() if isinstance(r, AppError)]
     if errors:

@@ -6,6 +6,7 @@ A single check and a 10,000-item batch share this path: a check is a batch of on
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,7 @@ class Evaluated:
     key: str
     decision: Decision
     facts: CadreFacts
+    snapshot: bytes
     target_id: UUID | None
 
 
@@ -152,6 +154,7 @@ class VettingService:
         ready = [p for p in prepared.values() if isinstance(p, Prepared)]
         facts = await self._facts(ready)
         evaluated_at = datetime.now(UTC)
+        snapshots: dict[int, bytes] = {}
         results: dict[str, Outcome] = {}
         for key, item in prepared.items():
             if isinstance(item, AppError):
@@ -167,10 +170,19 @@ class VettingService:
             if item.target is not None:
                 target = TargetPost(org_unit=org_unit_ref(_unit_row(item.target)))
                 cadre_facts = replace(cadre_facts, target=target)
-            decision = evaluate(cadre_facts, item.purpose, item.as_of, item.rulebook)
+            snapshot = snapshots.get(id(cadre_facts))
+            if snapshot is None:  # one snapshot per facts object, however many purposes
+                snapshot = snapshots[id(cadre_facts)] = facts_snapshot(cadre_facts)
+            decision = evaluate(
+                cadre_facts,
+                item.purpose,
+                item.as_of,
+                item.rulebook,
+                facts_sha256=hashlib.sha256(snapshot).hexdigest(),
+            )
             decision = replace(decision, decision_id=uuid.uuid4(), evaluated_at=evaluated_at)
             target_id = item.target.id if item.target else None
-            results[key] = Evaluated(key, decision, cadre_facts, target_id)
+            results[key] = Evaluated(key, decision, cadre_facts, snapshot, target_id)
         return results
 
     async def log(
@@ -194,7 +206,7 @@ class VettingService:
             for item in group:
                 body = present(item.decision, item.target_id)
                 wire[body_id(body)] = body
-                snapshots[item.decision.facts_sha256] = facts_snapshot(item.facts).decode()
+                snapshots[item.decision.facts_sha256] = item.snapshot.decode()
                 rows.append(_row(item, body))
             rulebook = self.rulebooks.text_of(sha)
             await repository.store(
