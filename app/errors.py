@@ -283,7 +283,12 @@ def unhandled_error_response(request: Request, exc: Exception) -> JSONResponse:
             errors=[FieldError(field="body", message="a value is out of range or not storable")],
         )
     if is_database_unavailable(exc):
-        log.warning("database unavailable: %s", type(exc).__name__)
+        orig = getattr(exc, "orig", None)
+        log.warning(
+            "database unavailable: %s (%s)",
+            type(exc).__name__,
+            getattr(orig, "sqlstate", None) or type(orig or exc).__name__,
+        )
         return database_unavailable_response(request)
     log.error("unhandled error", exc_info=exc)
     return problem_response(

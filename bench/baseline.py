@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import socket
 import sys
 from datetime import UTC, datetime
@@ -104,6 +105,14 @@ def main() -> None:
     procs = [ctx.Process(target=_worker, args=(args.host, args.port)) for _ in range(args.workers)]
     for proc in procs:
         proc.start()
+
+    def stop(*_: object) -> None:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     for proc in procs:
         proc.join()
 
