@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15000, ge=100)
     db_retry_after_seconds: int = Field(default=5, ge=1)
+    check_lanes: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Groups of concurrent single checks a worker runs at once (group commit).",
+    )
+    check_group_max: int = Field(
+        default=200, ge=1, le=10_000, description="Most single checks run as one group."
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

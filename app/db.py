@@ -6,13 +6,17 @@ back on error), so a change and its audit row succeed or fail together.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -26,7 +30,6 @@ def create_engine(url: str, settings: Settings, **overrides: Any) -> AsyncEngine
     options: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
-        "pool_pre_ping": True,
         "pool_timeout": settings.db_connect_timeout_seconds,
         "connect_args": {
             "timeout": settings.db_connect_timeout_seconds,
@@ -39,7 +42,33 @@ def create_engine(url: str, settings: Settings, **overrides: Any) -> AsyncEngine
         },
     }
     options.update(overrides)
-    return create_async_engine(url, **options)
+    engine = create_async_engine(url, **options)
+    ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Check a pooled connection before use when it has sat idle (the database may have
+    restarted meanwhile); one busy a moment ago is used as is. SQLAlchemy's `pool_pre_ping`
+    would cost three round trips on every checkout, more than a vetting check's own queries.
+    A connection that fails in use is invalidated by SQLAlchemy (or by `Driver`) instead."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # the pool retries with a new connection
+            raise DisconnectionError("stale connection") from exc
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -110,3 +139,43 @@ def is_database_unavailable(exc: BaseException) -> bool:
         return True
     cause = exc.__cause__
     return cause is not None and cause is not exc and is_database_unavailable(cause)
+
+
+class Driver:
+    """The asyncpg connection under a session, inside the session's transaction, for the hot
+    statements (a vetting check's facts query and its one write) where SQLAlchemy's work per
+    statement costs more than the statement itself. The transaction is begun through
+    SQLAlchemy's adapter, so the session's single commit (or rollback) still ends it; a
+    connection that fails here is invalidated so that the pool never hands it out again."""
+
+    def __init__(self, connection: AsyncConnection, raw: asyncpg.Connection) -> None:
+        self.connection = connection
+        self.raw = raw
+
+    @classmethod
+    async def of(cls, session: AsyncSession) -> Driver:
+        connection = await session.connection()
+        adapted = (await connection.get_raw_connection()).dbapi_connection
+        if adapted._transaction is None:  # type: ignore[union-attr]
+            await adapted._start_transaction()  # type: ignore[union-attr]
+        return cls(connection, adapted.driver_connection)  # type: ignore[union-attr]
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        try:
+            rows: list[asyncpg.Record] = await self.raw.fetch(query, *args)
+            return rows
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def execute(self, query: str, *args: Any) -> str:
+        try:
+            status: str = await self.raw.execute(query, *args)
+            return status
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def _failed(self, exc: BaseException) -> None:
+        if is_database_unavailable(exc):
+            await self.connection.invalidate(exc)

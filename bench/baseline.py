@@ -11,7 +11,6 @@ import argparse
 import hashlib
 import multiprocessing
 import os
-import re
 import signal
 import socket
 import sys
@@ -26,13 +25,10 @@ import uvicorn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.vetting.facts_loader import _FACTS_SQL  # noqa: E402
+from app.vetting.facts_loader import FACTS_SQL  # noqa: E402
 from bench.generate import asyncpg_dsn  # noqa: E402
 
 AUTH_SQL = "SELECT id, scopes, org_unit_id, revoked_at FROM api_clients WHERE key_hash = $1"
-FACTS_SQL = re.sub(
-    r":(ids|known_at)\b", lambda m: "$1" if m.group(1) == "ids" else "$2", str(_FACTS_SQL)
-)
 
 
 class Baseline:

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import Context
-from app.models import AuditEvent
+from app.db import Driver
 
 _PENDING = "pending_audit_events"
 
@@ -95,11 +95,63 @@ def one_event(
     )
 
 
+def claim(
+    session: AsyncSession,
+    ctx: Context,
+    action: str,
+    target_kind: str,
+    target_id: object | None,
+    summary: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Like `record`, but the event row is handed to the caller to insert with its own
+    statement (see `insert_sql`), saving a round trip on hot paths. Inside `one_event` the
+    step is recorded there instead and no row is returned."""
+    if session.info.get(_GROUP) is not None:
+        record(session, ctx, action, target_kind, target_id, summary)
+        return []
+    return [event_row(ctx, action, target_kind, target_id, summary)]
+
+
+_COLUMNS = (
+    "id",
+    "actor_client_id",
+    "actor_name",
+    "action",
+    "target_kind",
+    "target_id",
+    "request_id",
+    "client_ip",
+    "summary",
+)
+_TYPES = ("uuid", "uuid", "text", "text", "text", "text", "text", "text", "text")
+
+
+def insert_sql(first: int) -> str:
+    """INSERT of audit event rows given as nine arrays, parameters `$first`…`$first+8`."""
+    arrays = ", ".join(f"CAST(${first + i} AS {t}[])" for i, t in enumerate(_TYPES))
+    names = ", ".join(_COLUMNS)
+    values = ", ".join(f"e.{c}" for c in _COLUMNS[:-1]) + ", CAST(e.summary AS jsonb)"
+    return f"INSERT INTO audit_events ({names}) SELECT {values} FROM unnest({arrays}) AS e({names})"
+
+
+def insert_args(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The nine arrays of `insert_sql` for `rows`."""
+    return [
+        [orjson.dumps(r[c]).decode() if c == "summary" else r[c] for r in rows] for c in _COLUMNS
+    ]
+
+
+_INSERT = insert_sql(1)
+
+
 def pending_count(session: AsyncSession) -> int:
     return len(session.info.get(_PENDING, []))
 
 
-async def flush_audit_events(session: AsyncSession) -> None:
-    rows = session.info.pop(_PENDING, [])
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(AuditEvent), rows)
+        await (await Driver.of(session)).execute(_INSERT, *insert_args(rows))
+
+
+async def flush_audit_events(session: AsyncSession) -> None:
+    await insert_rows(session, session.info.pop(_PENDING, []))

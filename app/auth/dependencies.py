@@ -12,7 +12,6 @@ from app.auth.principal import Principal
 from app.auth.scopes import Scope
 from app.auth.service import authenticate
 from app.context import Context
-from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 
 bearer = HTTPBearer(
@@ -25,7 +24,7 @@ bearer = HTTPBearer(
 
 
 async def current_principal(
-    session: SessionDep,
+    request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Principal:
     if credentials is None or not credentials.credentials:
@@ -33,7 +32,7 @@ async def current_principal(
             "Send the API key as `Authorization: Bearer <key>`.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return await authenticate(session, credentials.credentials)
+    return await authenticate(request.app.state.sessionmaker, credentials.credentials)
 
 
 def _context(request: Request, principal: Principal) -> Context:

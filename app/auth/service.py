@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record as audit
 from app.auth import repository
@@ -79,13 +79,16 @@ def forget_cached_keys() -> None:
     _principals.clear()
 
 
-async def authenticate(session: AsyncSession, key: str) -> Principal:
+async def authenticate(maker: async_sessionmaker[AsyncSession], key: str) -> Principal:
     digest = key_digest(key)
     cached = _principals.get(digest)
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return cached[0]
-    client = await repository.by_key_digest(session, digest)
+    # Looked up in a session of its own, closed at once: the request may go on to wait (a
+    # single check waits for its group) and must not hold a pooled connection meanwhile.
+    async with maker() as lookup:
+        client = await repository.by_key_digest(lookup, digest)
     if client is None or client.revoked_at is not None:
         _principals.pop(digest, None)
         raise Unauthorized(

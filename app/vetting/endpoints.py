@@ -25,6 +25,7 @@ from app.errors import (
 )
 from app.vetting import replay as replaying
 from app.vetting import repository
+from app.vetting.coalescer import CheckCoalescer
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import (
     BatchRequest,
@@ -37,7 +38,7 @@ from app.vetting.schemas import (
     RulebookDetail,
     RulebookSummary,
 )
-from app.vetting.service import Evaluated, VettingService, audit_summary, check
+from app.vetting.service import Evaluated, VettingService, audit_summary
 
 router = APIRouter(tags=["vetting"])
 Checker = Annotated[Context, Authorized(Scope.VETTING_CHECK)]
@@ -64,19 +65,13 @@ def _service(request: Request, session: Any, cipher: Any, settings: Any) -> Vett
     responses=ERRORS,
     operation_id="vetting_check",
 )
-async def vetting_check(
-    body: CheckRequest,
-    request: Request,
-    session: SessionDep,
-    ctx: Checker,
-    cipher: CipherDep,
-    settings: SettingsDep,
-) -> Response:
+async def vetting_check(body: CheckRequest, request: Request, ctx: Checker) -> Response:
     """Can this cadre be promoted / given an important post / commended / appointed as of
-    `as_of`, and if not, why and from when? The decision is logged immutably and auditable.
-    Allowed for any `vetting:check` client whatever its jurisdiction: the record is lifetime."""
-    decision = await check(_service(request, session, cipher, settings), ctx, body)
-    return _json(decision, 201)
+    `as_of`, and if not, why and from when? The decision is logged immutably and auditable
+    before it is returned. Allowed for any `vetting:check` client whatever its jurisdiction:
+    the record is lifetime."""
+    checks: CheckCoalescer = request.app.state.checks
+    return _json(await checks.check(ctx, body), 201)
 
 
 @router.post(

@@ -8,7 +8,6 @@ check and of 10,000-item batches.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +18,9 @@ from uuid import UUID, SafeUUID
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import Driver
 from app.domain.enums import (
     AccidentLevel,
     AdminSanction,
@@ -65,11 +64,12 @@ Row = dict[str, Any]
 
 
 def _latest(table: str, where: str) -> str:
-    """Latest version of each record of `table` as known at :known_at, matching `where`."""
+    """Latest version of each record of `table` as known at $2 (the `known_at` argument),
+    matching `where`."""
     return (
-        f"SELECT t.* FROM {table} t WHERE {where} AND t.recorded_at <= :known_at "
+        f"SELECT t.* FROM {table} t WHERE {where} AND t.recorded_at <= $2 "
         f"AND NOT EXISTS (SELECT 1 FROM {table} n WHERE n.id = t.id AND n.version > t.version "
-        "AND n.recorded_at <= :known_at)"
+        "AND n.recorded_at <= $2)"
     )
 
 
@@ -150,12 +150,12 @@ def _facts_sql(full: bool) -> str:
         ),
     ]
     return f"""
-WITH ids AS (SELECT unnest(CAST(:ids AS uuid[])) AS id),
+WITH ids AS (SELECT unnest(CAST($1 AS uuid[])) AS id),
 people AS (
     SELECT c.id, c.birth_date, v.name
     FROM cadres c JOIN ids ON ids.id = c.id
     JOIN ({_latest("cadre_versions", "t.id IN (SELECT id FROM ids)")}) v ON v.id = c.id
-    WHERE c.created_at <= :known_at
+    WHERE c.created_at <= $2
 ),
 posts AS ({_latest("posts", in_people)}),
 units AS (SELECT DISTINCT org_unit_id AS id FROM posts)
@@ -164,8 +164,9 @@ UNION ALL {" UNION ALL ".join(parts)}
 """
 
 
-_FACTS_SQL = text(_facts_sql(full=False))
-_FULL_SQL = text(_facts_sql(full=True))
+# Run on the session's asyncpg connection (`Driver`): $1 the cadre ids, $2 `known_at`.
+FACTS_SQL = _facts_sql(full=False)
+FULL_SQL = _facts_sql(full=True)
 
 
 @dataclass
@@ -192,10 +193,11 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-@functools.lru_cache(maxsize=300_000)
 def fast_uuid(text: str) -> UUID:
     """A UUID from PostgreSQL's canonical text, without `uuid.UUID.__init__`'s parsing (which
-    is most of the cost of building facts for a 10,000-cadre batch). Cached: ids repeat."""
+    is most of the cost of building facts for a 10,000-cadre batch). Not cached: a cache of
+    every id seen keeps hundreds of thousands of objects alive that every full garbage
+    collection then walks (pauses of 100+ ms under load)."""
     value = _new(UUID)
     _set(value, "int", int(text.replace("-", ""), 16))
     _set(value, "is_safe", SafeUUID.unknown)
@@ -366,12 +368,12 @@ class FactsLoader:
     ) -> RecordSet:
         """The rows behind the facts; `whole_rows` adds every column (for the dossier)."""
         ids = [str(i) for i in dict.fromkeys(cadre_ids)]
+        driver = await Driver.of(self.session)
         if len(ids) > CUSTOM_PLAN_FROM:
             # A generic plan suits one cadre (no planning per check) but is several times
             # slower for thousands; let a big batch be planned for its own size.
-            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        query = _FULL_SQL if whole_rows else _FACTS_SQL
-        result = await self.session.execute(query, {"ids": ids, "known_at": known_at})
+            await driver.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        result = await driver.fetch(FULL_SQL if whole_rows else FACTS_SQL, ids, known_at)
         by_owner: dict[str, dict[UUID, list[Row]]] = defaultdict(lambda: defaultdict(list))
         people: dict[UUID, Row] = {}
         loads = orjson.loads

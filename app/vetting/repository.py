@@ -12,6 +12,9 @@ from uuid import UUID
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import insert_args as audit_insert_args
+from app.audit.service import insert_sql as audit_insert_sql
+from app.db import Driver
 from app.models import Cadre, OrgUnit, RulebookText, VettingDecision
 
 
@@ -27,40 +30,57 @@ class DecisionRow:
     eligible_from: date | None
     target_org_unit_id: UUID | None
     facts_sha256: str
-    decision_json: str
+    decision: str
+    requested_by: UUID | None
+    request_id: str | None
+    batch_id: UUID | None
 
 
-_RULEBOOK = """rulebook AS (
+_DECISION_COLUMNS = (
+    ("id", "uuid"),
+    ("cadre_id", "uuid"),
+    ("purpose", "text"),
+    ("as_of", "date"),
+    ("known_at", "timestamptz"),
+    ("evaluated_at", "timestamptz"),
+    ("outcome", "text"),
+    ("eligible_from", "date"),
+    ("target_org_unit_id", "uuid"),
+    ("facts_sha256", "text"),
+    ("decision", "text"),
+    ("requested_by", "uuid"),
+    ("request_id", "text"),
+    ("batch_id", "uuid"),
+)
+
+
+def _store_sql() -> str:
+    """One statement: the rulebook text and facts snapshots if new, the audit event (when the
+    caller has them) and the decisions. Parameters: $1-$4 the rulebook, $5-$6 the
+    snapshots, $7-$15 the audit rows, then one array per decision column."""
+    names = ", ".join(c for c, _ in _DECISION_COLUMNS)
+    arrays = ", ".join(f"CAST(${16 + i} AS {t}[])" for i, (_, t) in enumerate(_DECISION_COLUMNS))
+    values = ", ".join(
+        "CAST(d.decision AS json)" if c == "decision" else f"d.{c}" for c, _ in _DECISION_COLUMNS
+    )
+    return f"""
+WITH rulebook AS (
     INSERT INTO rulebook_texts (sha256, rulebook_id, version, content)
-    VALUES (:rb_sha, :rb_id, :rb_version, :rb_content)
+    VALUES ($1, $2, $3, $4)
     ON CONFLICT (sha256) DO NOTHING
-)"""
-_SNAPSHOTS = """snapshots AS (
+), snapshots AS (
     INSERT INTO facts_snapshots (sha256, facts)
     SELECT s.sha, CAST(s.facts AS json)
-    FROM unnest(CAST(:snap_sha AS text[]), CAST(:snap_facts AS text[])) AS s(sha, facts)
+    FROM unnest(CAST($5 AS text[]), CAST($6 AS text[])) AS s(sha, facts)
     ON CONFLICT (sha256) DO NOTHING
-)"""
-_DECISIONS = """
-INSERT INTO vetting_decisions (
-    id, cadre_id, purpose, as_of, known_at, evaluated_at, outcome, eligible_from,
-    target_org_unit_id, rulebook_sha256, facts_sha256, decision, requested_by, request_id,
-    batch_id)
-SELECT d.id, d.cadre_id, d.purpose, d.as_of, d.known_at, d.evaluated_at, d.outcome,
-       d.eligible_from, d.target, :rb_sha, d.facts_sha, CAST(d.decision AS json),
-       :requested_by, :request_id, :batch_id
-FROM unnest(
-    CAST(:ids AS uuid[]), CAST(:cadres AS uuid[]), CAST(:purposes AS text[]),
-    CAST(:as_of AS date[]), CAST(:known_at AS timestamptz[]),
-    CAST(:evaluated_at AS timestamptz[]), CAST(:outcomes AS text[]),
-    CAST(:eligible_from AS date[]), CAST(:targets AS uuid[]), CAST(:facts_sha AS text[]),
-    CAST(:decisions AS text[])
-) AS d(id, cadre_id, purpose, as_of, known_at, evaluated_at, outcome, eligible_from, target,
-       facts_sha, decision)
+), audit AS ({audit_insert_sql(7)})
+INSERT INTO vetting_decisions ({names}, rulebook_sha256)
+SELECT {values}, $1
+FROM unnest({arrays}) AS d({names})
 """
-# One statement: the rulebook text and facts snapshots if new, and the decisions. (Their audit
-# event is appended last, just before commit, so the chain lock is held as briefly as can be.)
-_STORE = text("WITH " + ",\n".join([_RULEBOOK, _SNAPSHOTS]) + _DECISIONS)
+
+
+_STORE = _store_sql()
 
 
 async def store(
@@ -68,36 +88,17 @@ async def store(
     rows: Sequence[DecisionRow],
     snapshots: dict[str, str],
     rulebook: tuple[str, str, str, str],
-    requested_by: UUID | None,
-    request_id: str | None,
-    batch_id: UUID | None,
+    audit_rows: list[dict[str, Any]],
 ) -> None:
-    """Store decisions that used one rulebook."""
-    rb_sha, rb_id, rb_version, rb_content = rulebook
-    await session.execute(
+    """Store decisions that used one rulebook, with their audit events."""
+    columns = [[getattr(r, c) for r in rows] for c, _ in _DECISION_COLUMNS]
+    await (await Driver.of(session)).execute(
         _STORE,
-        {
-            "rb_sha": rb_sha,
-            "rb_id": rb_id,
-            "rb_version": rb_version,
-            "rb_content": rb_content,
-            "snap_sha": list(snapshots),
-            "snap_facts": list(snapshots.values()),
-            "ids": [r.id for r in rows],
-            "cadres": [r.cadre_id for r in rows],
-            "purposes": [r.purpose for r in rows],
-            "as_of": [r.as_of for r in rows],
-            "known_at": [r.known_at for r in rows],
-            "evaluated_at": [r.evaluated_at for r in rows],
-            "outcomes": [r.outcome for r in rows],
-            "eligible_from": [r.eligible_from for r in rows],
-            "targets": [r.target_org_unit_id for r in rows],
-            "facts_sha": [r.facts_sha256 for r in rows],
-            "decisions": [r.decision_json for r in rows],
-            "requested_by": requested_by,
-            "request_id": request_id,
-            "batch_id": batch_id,
-        },
+        *rulebook,
+        list(snapshots),
+        list(snapshots.values()),
+        *audit_insert_args(audit_rows),
+        *columns,
     )
 
 

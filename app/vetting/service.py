@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record as audit
+from app.audit.service import claim, insert_rows
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
 from app.domain.labels import zh
@@ -194,30 +194,32 @@ class VettingService:
         target: tuple[str, UUID | None],
         summary: dict[str, Any],
     ) -> dict[UUID, dict[str, Any]]:
-        """Store the decisions (one statement per rulebook used: one, nearly always) and
-        queue the audit event recording them; return their wire form by id."""
+        """Store the decisions of one request with its one audit event; return their wire
+        form by id."""
+        events = claim(self.session, ctx, action, target[0], target[1], summary)
+        return await self.store([Logged(e, ctx, batch_id) for e in evaluated], events)
+
+    async def store(
+        self, entries: Sequence[Logged], events: list[dict[str, Any]]
+    ) -> dict[UUID, dict[str, Any]]:
+        """Store decisions (of one request or of several) with the given audit event rows, in
+        one statement per rulebook used (one, nearly always); return their wire form by id."""
         wire: dict[UUID, dict[str, Any]] = {}
-        by_rulebook: dict[str, list[Evaluated]] = defaultdict(list)
-        for item in evaluated:
-            by_rulebook[item.decision.rulebook.sha256].append(item)
-        audit(self.session, ctx, action, target[0], target[1], summary)
+        by_rulebook: dict[str, list[Logged]] = defaultdict(list)
+        for entry in entries:
+            by_rulebook[entry.result.decision.rulebook.sha256].append(entry)
         for sha, group in by_rulebook.items():
             rows, snapshots = [], {}
-            for item in group:
+            for entry in group:
+                item = entry.result
                 body = present(item.decision, item.target_id)
                 wire[body_id(body)] = body
                 snapshots[item.decision.facts_sha256] = item.snapshot.decode()
-                rows.append(_row(item, body))
+                rows.append(_row(entry, body))
             rulebook = self.rulebooks.text_of(sha)
-            await repository.store(
-                self.session,
-                rows,
-                snapshots,
-                rulebook,
-                ctx.principal.client_id,
-                ctx.request_id,
-                batch_id,
-            )
+            await repository.store(self.session, rows, snapshots, rulebook, events)
+            events = []  # inserted with the first group
+        await insert_rows(self.session, events)  # when nothing was evaluated
         return wire
 
 
@@ -246,8 +248,17 @@ def present(decision: Decision, target_id: UUID | None) -> dict[str, Any]:
     return body
 
 
-def _row(item: Evaluated, body: dict[str, Any]) -> repository.DecisionRow:
-    d = item.decision
+@dataclass(frozen=True)
+class Logged:
+    """A decision to store, and who asked for it."""
+
+    result: Evaluated
+    ctx: Context
+    batch_id: UUID | None = None
+
+
+def _row(entry: Logged, body: dict[str, Any]) -> repository.DecisionRow:
+    item, d = entry.result, entry.result.decision
     assert d.decision_id is not None and d.evaluated_at is not None
     return repository.DecisionRow(
         id=d.decision_id,
@@ -260,7 +271,10 @@ def _row(item: Evaluated, body: dict[str, Any]) -> repository.DecisionRow:
         eligible_from=d.eligible_from,
         target_org_unit_id=item.target_id,
         facts_sha256=d.facts_sha256,
-        decision_json=orjson.dumps(body).decode(),
+        decision=orjson.dumps(body).decode(),
+        requested_by=entry.ctx.principal.client_id,
+        request_id=entry.ctx.request_id,
+        batch_id=entry.batch_id,
     )
 
 
@@ -272,19 +286,26 @@ def audit_summary(results: Mapping[str, Outcome]) -> dict[str, Any]:
     return {"items": len(results), "outcomes": dict(outcomes), "problems": problems}
 
 
-async def check(service: VettingService, ctx: Context, request: CheckRequest) -> dict[str, Any]:
-    results = await service.evaluate(await service.prepare({"check": request}))
-    result = results["check"]
-    if isinstance(result, AppError):
-        raise result
-    decision = result.decision
-    summary = {
+def check_summary(decision: Decision) -> dict[str, Any]:
+    """The audit summary of a single check."""
+    return {
         "cadre_id": decision.cadre_id,
         "purpose": decision.purpose,
         "as_of": decision.as_of,
         "outcome": decision.outcome,
         "eligible_from": decision.eligible_from,
     }
+
+
+async def check(service: VettingService, ctx: Context, request: CheckRequest) -> dict[str, Any]:
+    """One check inside the caller's unit of work (a form import, a consultation)."""
+    results = await service.evaluate(await service.prepare({"check": request}))
+    result = results["check"]
+    if isinstance(result, AppError):
+        raise result
+    decision = result.decision
     target = ("vetting_decision", decision.decision_id)
-    wire = await service.log([result], ctx, None, "vetting_decision.created", target, summary)
+    wire = await service.log(
+        [result], ctx, None, "vetting_decision.created", target, check_summary(decision)
+    )
     return wire[body_id({"decision_id": decision.decision_id})]
