@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -213,14 +214,22 @@ class Generator:
                     "notes": None,
                 }
 
+    def severity(self) -> tuple[int, int, int]:
+        """Deaths, serious injuries and direct loss (CNY) as a city's record has them: nearly
+        all general, some larger, a rare major one."""
+        roll = self.rng.random()
+        if roll < 0.9:
+            return self.rng.randint(0, 2), self.rng.randint(0, 5), self.rng.randint(1, 900) * 1_000
+        if roll < 0.99:
+            return self.rng.randint(3, 9), self.rng.randint(0, 20), self.rng.randint(1, 9) * 10**6
+        return self.rng.randint(10, 15), self.rng.randint(0, 30), self.rng.randint(10, 40) * 10**6
+
     def accident_rows(self, count: int) -> Iterator[dict[str, Any]]:
         for _ in range(count):
             post = self.rng.choice(self.posts)
             day = post["start_date"] + timedelta(days=self.rng.randint(0, 800))
             when = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-            deaths, injuries = self.rng.choice([(0, 1), (1, 0), (2, 3), (3, 2), (11, 5)])
-            loss = self.rng.randint(10_000, 20_000_000)
-            from decimal import Decimal
+            deaths, injuries, loss = self.severity()
 
             yield {
                 **meta(uuid.uuid4()),

@@ -125,6 +125,31 @@ def _part(kind: str, owner: str, source: str, full: bool, join: str = "", extra:
     )
 
 
+# Of a unit's accidents, those a cadre of the batch may answer for: named by one of their cases,
+# or happening while they held a post there (a day's margin either side for the time zone; the
+# exact test is `answered_for`). A unit's history of decades would otherwise ride along in
+# every check of everyone who ever served there.
+_ANSWERED_FOR = """ AND (t.id IN (SELECT id FROM case_accidents) OR EXISTS (
+    SELECT 1 FROM posts p WHERE p.org_unit_id = t.org_unit_id
+    AND t.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
+    AND (p.end_date IS NULL OR t.occurred_at < CAST(p.end_date + 2 AS timestamptz))))"""
+
+
+def answered_for(accident: AccidentFact, posts: Sequence[PostFact], cases: set[UUID]) -> bool:
+    """Whether the cadre with these posts and cases (the accident ids they name) may answer for
+    `accident`: the rules look at no other (record_rules.accident_holds needs a post held in the
+    unit on the day; case rules look up the accident their case names)."""
+    if accident.id in cases:
+        return True
+    day = accident.occurred_on
+    return any(
+        p.org_unit.id == accident.org_unit_id
+        and p.start_date <= day
+        and (p.end_date is None or day <= p.end_date)
+        for p in posts
+    )
+
+
 def _facts_sql(full: bool) -> str:
     in_people = "t.cadre_id IN (SELECT id FROM people)"
     in_units = "t.org_unit_id IN (SELECT id FROM units)"
@@ -141,7 +166,7 @@ def _facts_sql(full: bool) -> str:
             _part(kind, "cadre_id", _latest(table, in_people), full)
             for kind, table in _CADRE_TABLES.items()
         ),
-        _part("accidents", "org_unit_id", _latest("accidents", in_units), full),
+        _part("accidents", "org_unit_id", _latest("accidents", in_units) + _ANSWERED_FOR, full),
         _part(
             "unit_assessments",
             "org_unit_id",
@@ -158,7 +183,11 @@ people AS (
     WHERE c.created_at <= $2
 ),
 posts AS ({_latest("posts", in_people)}),
-units AS (SELECT DISTINCT org_unit_id AS id FROM posts)
+units AS (SELECT DISTINCT org_unit_id AS id FROM posts),
+case_accidents AS (
+    SELECT DISTINCT accident_id AS id FROM accountability_cases
+    WHERE cadre_id IN (SELECT id FROM people) AND accident_id IS NOT NULL
+)
 SELECT 'person' AS kind, p.id AS owner, CAST(row_to_json(p) AS text) AS data FROM people p
 UNION ALL {" UNION ALL ".join(parts)}
 """
@@ -404,6 +433,8 @@ class FactsLoader:
         )
         units = sorted({p.org_unit.id for p in posts}, key=str)
         own = records.rows
+        cases = tuple(_case(r) for r in own("cases", cadre_id))
+        named = {c.accident_id for c in cases if c.accident_id is not None}
         return CadreFacts(
             cadre_id=cadre_id,
             name=person["name"],
@@ -420,9 +451,12 @@ class FactsLoader:
                 for f in records.unit_facts("unit_assessments", u, _unit_assessment)
             ),
             accidents=tuple(
-                f for u in units for f in records.unit_facts("accidents", u, self._accident)
+                f
+                for u in units
+                for f in records.unit_facts("accidents", u, self._accident)
+                if answered_for(f, posts, named)
             ),
-            cases=tuple(_case(r) for r in own("cases", cadre_id)),
+            cases=cases,
             commendations=tuple(_commendation(r) for r in own("commendations", cadre_id)),
             contributions=tuple(_contribution(r) for r in own("contributions", cadre_id)),
             investigations=tuple(_investigation(r) for r in own("investigations", cadre_id)),

@@ -1,0 +1,43 @@
+"""The facts loader keeps, of a unit's accidents, only those the cadre may answer for: during a post
+held there (by the local calendar day), or named by one of their cases."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from fastapi import FastAPI
+
+from app.db import unit_of_work
+from app.vetting.facts_loader import FactsLoader
+from tests.factories import Api
+
+
+async def test_only_accidents_the_cadre_may_answer_for_are_loaded(api: Api, app: FastAPI) -> None:
+    county = await api.org_unit("叙永县人民政府", level="county")
+    other = await api.org_unit("合江县人民政府", level="county")
+    cadre = await api.cadre("周正")
+    await api.post_held(cadre["id"], county["id"], start="2018-01-01", end_date="2020-12-31")
+    await api.post_held(
+        cadre["id"], other["id"], start="2021-01-01", position="deputy", team_rank=2
+    )
+
+    async def accident(unit: dict[str, str], at: str) -> str:
+        return (await api.accident(unit["id"], occurred_at=at))["id"]
+
+    first_local_day = await accident(county, "2018-01-01T00:30:00+08:00")  # 2017-12-31 in UTC
+    day_before = await accident(county, "2017-12-31T23:30:00+08:00")
+    during = await accident(county, "2019-06-01T10:00:00+08:00")
+    last_day = await accident(county, "2020-12-31T23:59:00+08:00")
+    after = await accident(county, "2021-01-01T00:10:00+08:00")
+    long_before = await accident(county, "2012-03-01T10:00:00+08:00")
+    at_the_next_post = await accident(other, "2022-02-01T10:00:00+08:00")
+    before_the_next_post = await accident(other, "2020-02-01T10:00:00+08:00")
+    await api.case(cadre["id"], accident_id=long_before)
+
+    async with unit_of_work(app.state.sessionmaker) as session:
+        loader = FactsLoader(session, "Asia/Shanghai")
+        cadre_id = UUID(cadre["id"])
+        facts = (await loader.load([cadre_id], datetime.now(UTC)))[cadre_id]
+    loaded = {str(a.id) for a in facts.accidents}
+
+    assert loaded == {first_local_day, during, last_day, at_the_next_post, long_before}
+    assert not loaded & {day_before, after, before_the_next_post}
