@@ -8,8 +8,9 @@ check and of 10,000-item batches.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -125,29 +126,11 @@ def _part(kind: str, owner: str, source: str, full: bool, join: str = "", extra:
     )
 
 
-# Of a unit's accidents, those a cadre of the batch may answer for: named by one of their cases,
-# or happening while they held a post there (a day's margin either side for the time zone; the
-# exact test is `answered_for`). A unit's history of decades would otherwise ride along in
-# every check of everyone who ever served there.
-_ANSWERED_FOR = """ AND (t.id IN (SELECT id FROM case_accidents) OR EXISTS (
-    SELECT 1 FROM posts p WHERE p.org_unit_id = t.org_unit_id
-    AND t.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
-    AND (p.end_date IS NULL OR t.occurred_at < CAST(p.end_date + 2 AS timestamptz))))"""
-
-
-def answered_for(accident: AccidentFact, posts: Sequence[PostFact], cases: set[UUID]) -> bool:
-    """Whether the cadre with these posts and cases (the accident ids they name) may answer for
-    `accident`: the rules look at no other (record_rules.accident_holds needs a post held in the
-    unit on the day; case rules look up the accident their case names)."""
-    if accident.id in cases:
-        return True
-    day = accident.occurred_on
-    return any(
-        p.org_unit.id == accident.org_unit_id
-        and p.start_date <= day
-        and (p.end_date is None or day <= p.end_date)
-        for p in posts
-    )
+# Of a unit's accidents, those some cadre of the batch may answer for: named by one of their
+# cases, or happening while they held a post there (a day's margin either side for the time
+# zone; `FactsLoader.facts` keeps each cadre's own exactly). A unit's history of decades would
+# otherwise ride along in every check of everyone who ever served there.
+_ANSWERED_FOR = " AND t.id IN (SELECT id FROM answerable)"
 
 
 def _facts_sql(full: bool) -> str:
@@ -184,9 +167,13 @@ people AS (
 ),
 posts AS ({_latest("posts", in_people)}),
 units AS (SELECT DISTINCT org_unit_id AS id FROM posts),
-case_accidents AS (
-    SELECT DISTINCT accident_id AS id FROM accountability_cases
+answerable AS (
+    SELECT accident_id AS id FROM accountability_cases
     WHERE cadre_id IN (SELECT id FROM people) AND accident_id IS NOT NULL
+    UNION
+    SELECT a.id FROM posts p JOIN accidents a ON a.org_unit_id = p.org_unit_id
+    AND a.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
+    AND (p.end_date IS NULL OR a.occurred_at < CAST(p.end_date + 2 AS timestamptz))
 )
 SELECT 'person' AS kind, p.id AS owner, CAST(row_to_json(p) AS text) AS data FROM people p
 UNION ALL {" UNION ALL ".join(parts)}
@@ -216,6 +203,26 @@ class RecordSet:
         if key not in self.built:
             self.built[key] = tuple(build(r) for r in self.rows(kind, unit))
         return self.built[key]
+
+    def unit_accidents(
+        self, unit: UUID, build: Callable[[Row], AccidentFact]
+    ) -> tuple[list[date], tuple[AccidentFact, ...]]:
+        """A unit's accidents in time order, with their local days (to bisect by tenure)."""
+        key = ("accidents-by-day", unit)
+        if key not in self.built:
+            ordered = sorted((build(r) for r in self.rows("accidents", unit)), key=_when)
+            self.built[key] = ([a.occurred_on for a in ordered], tuple(ordered))
+        days, accidents = self.built[key]
+        return days, accidents
+
+
+def _when(accident: AccidentFact) -> tuple[datetime, int]:
+    return accident.occurred_at, accident.id.int
+
+
+def _ordered(facts: Iterable[Any], by: str) -> tuple[Any, ...]:
+    """Facts in the canonical order: by the attribute `by`, then by id."""
+    return tuple(sorted(facts, key=lambda f: (getattr(f, by), f.id.int)))
 
 
 _new = object.__new__
@@ -424,41 +431,66 @@ class FactsLoader:
     def facts(
         self, records: RecordSet, cadre_id: UUID, targets: dict[UUID, TargetPost] | None = None
     ) -> CadreFacts:
+        """The cadre's facts, every collection in a canonical order (so the same facts give
+        the same snapshot and digest, in a batch or alone)."""
         person = records.people[cadre_id]
-        posts = tuple(
-            sorted(
-                (_post(r) for r in records.rows("posts", cadre_id)),
-                key=lambda p: (p.start_date, str(p.id)),
-            )
-        )
-        units = sorted({p.org_unit.id for p in posts}, key=str)
         own = records.rows
-        cases = tuple(_case(r) for r in own("cases", cadre_id))
-        named = {c.accident_id for c in cases if c.accident_id is not None}
+        posts = _ordered((_post(r) for r in own("posts", cadre_id)), "start_date")
+        units = sorted({p.org_unit.id for p in posts}, key=str)
+        cases = _ordered((_case(r) for r in own("cases", cadre_id)), "opened_on")
         return CadreFacts(
             cadre_id=cadre_id,
             name=person["name"],
             birth_date=date.fromisoformat(person["birth_date"]),
             known_at=records.known_at,
-            statuses=tuple(_status(r) for r in own("statuses", cadre_id)),
+            statuses=_ordered((_status(r) for r in own("statuses", cadre_id)), "effective_date"),
             posts=posts,
-            assessments=tuple(
-                _assessment(r) for r in own("assessments", cadre_id) if r["subject"] == "cadre"
+            assessments=_ordered(
+                (_assessment(r) for r in own("assessments", cadre_id) if r["subject"] == "cadre"),
+                "year",
             ),
-            unit_assessments=tuple(
-                f
-                for u in units
-                for f in records.unit_facts("unit_assessments", u, _unit_assessment)
+            unit_assessments=_ordered(
+                (
+                    f
+                    for u in units
+                    for f in records.unit_facts("unit_assessments", u, _unit_assessment)
+                ),
+                "year",
             ),
-            accidents=tuple(
-                f
-                for u in units
-                for f in records.unit_facts("accidents", u, self._accident)
-                if answered_for(f, posts, named)
-            ),
+            accidents=self._answerable(records, posts, units, cases),
             cases=cases,
-            commendations=tuple(_commendation(r) for r in own("commendations", cadre_id)),
-            contributions=tuple(_contribution(r) for r in own("contributions", cadre_id)),
-            investigations=tuple(_investigation(r) for r in own("investigations", cadre_id)),
+            commendations=_ordered(
+                (_commendation(r) for r in own("commendations", cadre_id)), "year"
+            ),
+            contributions=_ordered(
+                (_contribution(r) for r in own("contributions", cadre_id)), "year"
+            ),
+            investigations=_ordered(
+                (_investigation(r) for r in own("investigations", cadre_id)), "conducted_on"
+            ),
             target=(targets or {}).get(cadre_id),
         )
+
+    def _answerable(
+        self,
+        records: RecordSet,
+        posts: tuple[PostFact, ...],
+        units: list[UUID],
+        cases: tuple[CaseFact, ...],
+    ) -> tuple[AccidentFact, ...]:
+        """The accidents the cadre may answer for, and the rules look at no other: those in a
+        unit on a day they held a post there (`record_rules.accident_holds` needs that post),
+        and those their cases name (`case_rules` looks them up)."""
+        chosen: dict[UUID, AccidentFact] = {}
+        for post in posts:
+            days, accidents = records.unit_accidents(post.org_unit.id, self._accident)
+            first = bisect_left(days, post.start_date)
+            last = len(days) if post.end_date is None else bisect_right(days, post.end_date)
+            for accident in accidents[first:last]:
+                chosen[accident.id] = accident
+        named = {c.accident_id for c in cases if c.accident_id is not None} - chosen.keys()
+        for unit in units if named else ():
+            for accident in records.unit_accidents(unit, self._accident)[1]:
+                if accident.id in named:
+                    chosen[accident.id] = accident
+        return tuple(sorted(chosen.values(), key=_when))

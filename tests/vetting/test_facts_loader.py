@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from app.db import unit_of_work
 from app.vetting.facts_loader import FactsLoader
+from app.vetting.rules.facts import facts_snapshot
 from tests.factories import Api
 
 
@@ -41,3 +42,35 @@ async def test_only_accidents_the_cadre_may_answer_for_are_loaded(api: Api, app:
 
     assert loaded == {first_local_day, during, last_day, at_the_next_post, long_before}
     assert not loaded & {day_before, after, before_the_next_post}
+
+
+async def test_the_same_facts_give_the_same_snapshot_alone_or_in_a_batch(
+    api: Api, app: FastAPI
+) -> None:
+    unit = await api.org_unit("古蔺县人民政府", level="county")
+    people = [await api.cadre(f"同事{i}") for i in range(4)]
+    for i, person in enumerate(people):
+        await api.post_held(person["id"], unit["id"], start=f"201{i}-01-01")
+        for year in (2024, 2021, 2023, 2022):  # recorded out of order
+            await api.post(
+                "/v1/assessments",
+                {
+                    "subject": "cadre",
+                    "cadre_id": person["id"],
+                    "kind": "annual",
+                    "year": year,
+                    "grade": "competent",
+                },
+            )
+    for at in ("2020-05-01T10:00:00+08:00", "2016-02-01T10:00:00+08:00", "2019-09-09T09:00:00Z"):
+        await api.accident(unit["id"], occurred_at=at)
+    ids = [UUID(p["id"]) for p in people]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        loader = FactsLoader(session, "Asia/Shanghai")
+        known_at = datetime.now(UTC)
+        together = await loader.load(list(reversed(ids)), known_at)
+        alone = [(await loader.load([i], known_at))[i] for i in ids]
+    for facts in alone:
+        assert facts_snapshot(facts) == facts_snapshot(together[facts.cadre_id])
+        assert [a.year for a in facts.assessments] == [2021, 2022, 2023, 2024]
+        assert list(facts.accidents) == sorted(facts.accidents, key=lambda a: a.occurred_at)
