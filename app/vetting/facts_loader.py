@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 from uuid import UUID, SafeUUID
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,39 @@ from app.vetting.rules.facts import (
 )
 
 Row = dict[str, Any]
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _members(enum: type[E]) -> Callable[[str], E]:
+    """`enum(value)` for values read from the database (already checked there), as a plain
+    dictionary lookup: Enum's own call is most of the cost of building a batch's facts."""
+    return enum._value2member_map_.__getitem__  # type: ignore[return-value]
+
+
+_AccidentLevel = _members(AccidentLevel)
+_AdminSanction = _members(AdminSanction)
+_AssessmentKind = _members(AssessmentKind)
+_CadreGrade = _members(CadreGrade)
+_CadreStatus = _members(CadreStatus)
+_CaseStatus = _members(CaseStatus)
+_Circumstance = _members(Circumstance)
+_CommendationBasis = _members(CommendationBasis)
+_CommendationKind = _members(CommendationKind)
+_Industry = _members(Industry)
+_InvestigationResult = _members(InvestigationResult)
+_InvestigationStatus = _members(InvestigationStatus)
+_Leniency = _members(Leniency)
+_Method = _members(Method)
+_OrgUnitKind = _members(OrgUnitKind)
+_OrgUnitLevel = _members(OrgUnitLevel)
+_PartySanction = _members(PartySanction)
+_PositionKind = _members(PositionKind)
+_Purpose = _members(Purpose)
+_ReportingFailure = _members(ReportingFailure)
+_SafetyRole = _members(SafetyRole)
+_UnitGrade = _members(UnitGrade)
 
 
 def _latest(table: str, where: str) -> str:
@@ -227,6 +261,7 @@ def _ordered(facts: Iterable[Any], by: str) -> tuple[Any, ...]:
 
 _new = object.__new__
 _set = object.__setattr__
+_UNKNOWN_SAFETY = SafeUUID.unknown
 
 
 def fast_uuid(text: str) -> UUID:
@@ -236,7 +271,7 @@ def fast_uuid(text: str) -> UUID:
     collection then walks (pauses of 100+ ms under load)."""
     value = _new(UUID)
     _set(value, "int", int(text.replace("-", ""), 16))
-    _set(value, "is_safe", SafeUUID.unknown)
+    _set(value, "is_safe", _UNKNOWN_SAFETY)
     return value  # type: ignore[no-any-return]
 
 
@@ -256,10 +291,10 @@ def org_unit_ref(unit: Row) -> OrgUnitRef:
     return OrgUnitRef(
         id=fast_uuid(unit["id"]),
         name=unit["name"],
-        kind=OrgUnitKind(unit["kind"]),
-        level=OrgUnitLevel(unit["level"]),
+        kind=_OrgUnitKind(unit["kind"]),
+        level=_OrgUnitLevel(unit["level"]),
         is_key_soe=bool(unit["is_key_soe"]),
-        industry=Industry(unit["industry"]) if unit["industry"] else None,
+        industry=_Industry(unit["industry"]) if unit["industry"] else None,
     )
 
 
@@ -268,8 +303,8 @@ def _post(row: Row) -> PostFact:
         id=fast_uuid(row["id"]),
         org_unit=org_unit_ref(row["unit"]),
         title=row["title"],
-        position=PositionKind(row["position"]),
-        safety_role=SafetyRole(row["safety_role"]),
+        position=_PositionKind(row["position"]),
+        safety_role=_SafetyRole(row["safety_role"]),
         team_rank=row["team_rank"],
         start_date=date.fromisoformat(row["start_date"]),
         end_date=_date(row["end_date"]),
@@ -280,18 +315,18 @@ def _post(row: Row) -> PostFact:
 def _case(row: Row) -> CaseFact:
     return CaseFact(
         id=fast_uuid(row["id"]),
-        circumstance=Circumstance(row["circumstance"]),
-        status=CaseStatus(row["status"]),
+        circumstance=_Circumstance(row["circumstance"]),
+        status=_CaseStatus(row["status"]),
         opened_on=date.fromisoformat(row["opened_on"]),
         decision_date=_date(row["decision_date"]),
         authority=row["authority"],
         document_number=row["document_number"],
-        methods=tuple(Method(m) for m in row["methods"]),
-        party_sanction=PartySanction(row["party_sanction"]) if row["party_sanction"] else None,
+        methods=tuple(_Method(m) for m in row["methods"]),
+        party_sanction=_PartySanction(row["party_sanction"]) if row["party_sanction"] else None,
         party_probation_months=row["party_probation_months"],
-        admin_sanction=AdminSanction(row["admin_sanction"]) if row["admin_sanction"] else None,
+        admin_sanction=_AdminSanction(row["admin_sanction"]) if row["admin_sanction"] else None,
         suspension_months=row["suspension_months"],
-        leniency=Leniency(row["leniency"]) if row["leniency"] else None,
+        leniency=_Leniency(row["leniency"]) if row["leniency"] else None,
         criminal_penalty=row["criminal_penalty"],
         criminal_penalty_completed_on=_date(row["criminal_penalty_completed_on"]),
         referred_to_supervisory_commission=row["referred_to_supervisory_commission"],
@@ -308,14 +343,14 @@ def accident_fact(row: Row, zone: ZoneInfo) -> AccidentFact:
         org_unit_id=fast_uuid(row["org_unit_id"]),
         occurred_at=occurred,
         occurred_on=occurred.astimezone(zone).date(),
-        industry=Industry(row["industry"]),
-        level=AccidentLevel(row["level"]),
+        industry=_Industry(row["industry"]),
+        level=_AccidentLevel(row["level"]),
         deaths=row["deaths"],
         serious_injuries=row["serious_injuries"],
         direct_loss_cny=Decimal(str(row["direct_loss_cny"])),
-        investigation_status=InvestigationStatus(row["investigation_status"]),
+        investigation_status=_InvestigationStatus(row["investigation_status"]),
         concluded_on=_date(row["concluded_on"]),
-        reporting_failures=late + tuple(ReportingFailure(f) for f in row["reporting_failures"]),
+        reporting_failures=late + tuple(_ReportingFailure(f) for f in row["reporting_failures"]),
         revoked=_revoked(row),
     )
 
@@ -323,7 +358,7 @@ def accident_fact(row: Row, zone: ZoneInfo) -> AccidentFact:
 def _status(r: Row) -> StatusEventFact:
     return StatusEventFact(
         fast_uuid(r["id"]),
-        CadreStatus(r["status"]),
+        _CadreStatus(r["status"]),
         date.fromisoformat(r["effective_date"]),
         _revoked(r),
     )
@@ -332,9 +367,9 @@ def _status(r: Row) -> StatusEventFact:
 def _assessment(r: Row) -> AssessmentFact:
     return AssessmentFact(
         fast_uuid(r["id"]),
-        AssessmentKind(r["kind"]),
+        _AssessmentKind(r["kind"]),
         r["year"],
-        CadreGrade(r["grade"]),
+        _CadreGrade(r["grade"]),
         _revoked(r),
     )
 
@@ -345,7 +380,7 @@ def _unit_assessment(r: Row) -> UnitAssessmentFact:
         fast_uuid(r["id"]),
         fast_uuid(r["org_unit_id"]),
         r["year"],
-        UnitGrade(r["grade"]),
+        _UnitGrade(r["grade"]),
         score,
         _revoked(r),
     )
@@ -354,8 +389,8 @@ def _unit_assessment(r: Row) -> UnitAssessmentFact:
 def _commendation(r: Row) -> CommendationFact:
     return CommendationFact(
         fast_uuid(r["id"]),
-        CommendationKind(r["kind"]),
-        CommendationBasis(r["basis"]),
+        _CommendationKind(r["kind"]),
+        _CommendationBasis(r["basis"]),
         r["year"],
         date.fromisoformat(r["awarded_on"]),
         _revoked(r),
@@ -365,7 +400,7 @@ def _commendation(r: Row) -> CommendationFact:
 def _contribution(r: Row) -> ContributionFact:
     return ContributionFact(
         fast_uuid(r["id"]),
-        CommendationBasis(r["area"]),
+        _CommendationBasis(r["area"]),
         r["year"],
         date.fromisoformat(r["achieved_on"]),
         _revoked(r),
@@ -376,8 +411,8 @@ def _investigation(r: Row) -> CadreInvestigationFact:
     return CadreInvestigationFact(
         fast_uuid(r["id"]),
         date.fromisoformat(r["conducted_on"]),
-        Purpose(r["purpose"]) if r["purpose"] else None,
-        InvestigationResult(r["result"]),
+        _Purpose(r["purpose"]) if r["purpose"] else None,
+        _InvestigationResult(r["result"]),
         _revoked(r),
     )
 
@@ -481,16 +516,17 @@ class FactsLoader:
         """The accidents the cadre may answer for, and the rules look at no other: those in a
         unit on a day they held a post there (`record_rules.accident_holds` needs that post),
         and those their cases name (`case_rules` looks them up)."""
-        chosen: dict[UUID, AccidentFact] = {}
+        chosen: list[AccidentFact] = []
         for post in posts:
             days, accidents = records.unit_accidents(post.org_unit.id, self._accident)
             first = bisect_left(days, post.start_date)
             last = len(days) if post.end_date is None else bisect_right(days, post.end_date)
-            for accident in accidents[first:last]:
-                chosen[accident.id] = accident
-        named = {c.accident_id for c in cases if c.accident_id is not None} - chosen.keys()
+            chosen.extend(accidents[first:last])
+        named = {c.accident_id for c in cases if c.accident_id is not None}
         for unit in units if named else ():
-            for accident in records.unit_accidents(unit, self._accident)[1]:
-                if accident.id in named:
-                    chosen[accident.id] = accident
-        return tuple(sorted(chosen.values(), key=_when))
+            chosen.extend(
+                a for a in records.unit_accidents(unit, self._accident)[1] if a.id in named
+            )
+        if len(posts) == 1 and not named:
+            return tuple(chosen)  # one tenure's slice: in order, no repeats
+        return tuple(sorted({a.id.int: a for a in chosen}.values(), key=_when))
