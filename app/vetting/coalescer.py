@@ -77,10 +77,15 @@ class CheckCoalescer:
         return await pending.future
 
     async def _lane(self) -> None:
+        group: list[_Pending] = []
         try:
             while self.queue:
                 group, self.queue = self.queue[: self.max_group], self.queue[self.max_group :]
                 await self._run(group)
+        except BaseException as exc:  # cancelled (shutdown): no check may wait for ever
+            for pending in group:
+                _settle(pending, _group_failed(exc))
+            raise
         finally:
             self.busy -= 1
 
@@ -132,7 +137,7 @@ class CheckCoalescer:
         ]
 
 
-def _group_failed(cause: Exception) -> GroupFailed:
+def _group_failed(cause: BaseException) -> GroupFailed:
     failed = GroupFailed(str(cause))
     failed.__cause__ = cause
     return failed

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from operator import attrgetter
 from typing import Any, TypeVar
 from uuid import UUID, SafeUUID
 from zoneinfo import ZoneInfo
@@ -256,7 +257,17 @@ def _when(accident: AccidentFact) -> tuple[datetime, int]:
 
 def _ordered(facts: Iterable[Any], by: str) -> tuple[Any, ...]:
     """Facts in the canonical order: by the attribute `by`, then by id."""
-    return tuple(sorted(facts, key=lambda f: (getattr(f, by), f.id.int)))
+    items = list(facts)
+    if len(items) < 2:
+        return tuple(items)
+    return tuple(sorted(items, key=_KEYS[by]))
+
+
+# (value, id): ids compare by their integer, so the order is the ids' text order too.
+_KEYS = {
+    by: attrgetter(by, "id")
+    for by in ("start_date", "opened_on", "effective_date", "year", "conducted_on")
+}
 
 
 _new = object.__new__
