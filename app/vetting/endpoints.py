@@ -91,12 +91,11 @@ async def vetting_batch(
     """Up to 10,000 checks in one request, evaluated from one set of set-based queries. Each
     item gets its decision or its own problem; one bad item does not fail the others."""
     service = _service(request, session, cipher, settings)
-    results = await service.evaluate(await service.prepare(body.items))
     batch_id = uuid.uuid4()
-    evaluated = [r for r in results.values() if isinstance(r, Evaluated)]
+    results, wire = await service.evaluate_and_log(
+        await service.prepare(body.items), ctx, batch_id, "vetting_batch.evaluated", audit_summary
+    )
     summary = audit_summary(results)
-    target = ("vetting_batch", batch_id)
-    wire = await service.log(evaluated, ctx, batch_id, "vetting_batch.evaluated", target, summary)
     out: dict[str, Any] = {}
     for key, result in results.items():
         if isinstance(result, AppError):

@@ -479,6 +479,8 @@ class FactsLoader:
     ) -> CadreFacts:
         """The cadre's facts, every collection in a canonical order (so the same facts give
         the same snapshot and digest, in a batch or alone)."""
+        if type(cadre_id) is not UUID:  # e.g. asyncpg's own UUID type, which no snapshot takes
+            cadre_id = UUID(int=cadre_id.int)
         person = records.people[cadre_id]
         own = records.rows
         posts = _ordered((_post(r) for r in own("posts", cadre_id)), "start_date")

@@ -6,10 +6,12 @@ A single check and a 10,000-item batch share this path: a check is a batch of on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -139,32 +141,49 @@ class VettingService:
                 )
         return prepared
 
-    async def _facts(self, items: Sequence[Prepared]) -> dict[tuple[UUID, datetime], CadreFacts]:
+    async def _facts_of(self, items: Sequence[Prepared]) -> Callable[[Prepared], CadreFacts | None]:
+        """One query per distinct `known_at` (one, nearly always) for every cadre; each
+        cadre's facts are then built when first asked for, once."""
         by_time: dict[datetime, set[UUID]] = defaultdict(set)
         for item in items:
             by_time[item.known_at].add(item.cadre_id)
         loader = FactsLoader(self.session, self.timezone)
-        facts: dict[tuple[UUID, datetime], CadreFacts] = {}
-        for known_at, ids in by_time.items():
-            for cadre_id, cadre_facts in (await loader.load(list(ids), known_at)).items():
-                facts[(cadre_id, known_at)] = cadre_facts
+        records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
+        built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
+
+        def facts(item: Prepared) -> CadreFacts | None:
+            key = (item.cadre_id, item.known_at)
+            if key not in built:
+                found = records[item.known_at]
+                built[key] = (
+                    loader.facts(found, item.cadre_id) if item.cadre_id in found.people else None
+                )
+            return built[key]
+
         return facts
 
-    async def evaluate(self, prepared: Mapping[str, Prepared | AppError]) -> dict[str, Outcome]:
-        ready = [p for p in prepared.values() if isinstance(p, Prepared)]
-        facts = await self._facts(ready)
+    async def outcomes(
+        self, prepared: Mapping[str, Prepared | AppError]
+    ) -> AsyncIterator[tuple[str, Outcome]]:
+        """Each item's decision or problem, in order. Every few hundred items the event loop
+        gets a turn, so that a store sent meanwhile proceeds in the database."""
+        facts_of = await self._facts_of([p for p in prepared.values() if isinstance(p, Prepared)])
         evaluated_at = datetime.now(UTC)
         snapshots: dict[int, bytes] = {}
-        results: dict[str, Outcome] = {}
-        for key, item in prepared.items():
+        for n, (key, item) in enumerate(prepared.items(), 1):
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             if isinstance(item, AppError):
-                results[key] = item
+                yield key, item
                 continue
-            cadre_facts = facts.get((item.cadre_id, item.known_at))
+            cadre_facts = facts_of(item)
             if cadre_facts is None:
-                results[key] = NotFound(
-                    f"No cadre {item.cadre_id} (as known at {item.known_at.isoformat()}).",
-                    errors=[("body.cadre_id", "no such cadre")],
+                yield (
+                    key,
+                    NotFound(
+                        f"No cadre {item.cadre_id} (as known at {item.known_at.isoformat()}).",
+                        errors=[("body.cadre_id", "no such cadre")],
+                    ),
                 )
                 continue
             if item.target is not None:
@@ -182,8 +201,39 @@ class VettingService:
             )
             decision = replace(decision, decision_id=uuid.uuid4(), evaluated_at=evaluated_at)
             target_id = item.target.id if item.target else None
-            results[key] = Evaluated(key, decision, cadre_facts, snapshot, target_id)
-        return results
+            yield key, Evaluated(key, decision, cadre_facts, snapshot, target_id)
+
+    async def evaluate(self, prepared: Mapping[str, Prepared | AppError]) -> dict[str, Outcome]:
+        return {key: outcome async for key, outcome in self.outcomes(prepared)}
+
+    async def evaluate_and_log(
+        self,
+        prepared: Mapping[str, Prepared | AppError],
+        ctx: Context,
+        batch_id: UUID,
+        action: str,
+        summarize: Callable[[dict[str, Outcome]], dict[str, Any]],
+    ) -> tuple[dict[str, Outcome], dict[UUID, dict[str, Any]]]:
+        """A batch: decisions are stored a thousand at a time while the next ones are being
+        evaluated (the database works while Python does), all in the request's transaction;
+        the one audit event, summarising them all, goes with the last."""
+        results: dict[str, Outcome] = {}
+        chunk: list[Logged] = []
+        writer = _Writer(self)
+        try:
+            async for key, outcome in self.outcomes(prepared):
+                results[key] = outcome
+                if isinstance(outcome, Evaluated):
+                    chunk.append(Logged(outcome, ctx, batch_id))
+                if len(chunk) >= STORE_EVERY:
+                    await writer.send(chunk, [])
+                    chunk = []
+            summary = summarize(results)
+            events = claim(self.session, ctx, action, "vetting_batch", batch_id, summary)
+            await writer.send(chunk, events)
+            return results, await writer.done()
+        finally:
+            await writer.settle()
 
     async def log(
         self,
@@ -221,6 +271,40 @@ class VettingService:
             events = []  # inserted with the first group
         await insert_rows(self.session, events)  # when nothing was evaluated
         return wire
+
+
+YIELD_EVERY = 20
+STORE_EVERY = 1000
+
+
+class _Writer:
+    """Stores chunks of decisions one after another on the session's connection, each while
+    the caller goes on evaluating."""
+
+    def __init__(self, service: VettingService) -> None:
+        self.service = service
+        self.task: asyncio.Task[dict[UUID, dict[str, Any]]] | None = None
+        self.wire: dict[UUID, dict[str, Any]] = {}
+
+    async def send(self, entries: list[Logged], events: list[dict[str, Any]]) -> None:
+        await self._wait()  # one statement at a time on a connection
+        self.task = asyncio.ensure_future(self.service.store(entries, events))
+        await asyncio.sleep(0)  # let it start: present the decisions and send them
+
+    async def _wait(self) -> None:
+        if self.task is not None:
+            task, self.task = self.task, None
+            self.wire.update(await task)
+
+    async def done(self) -> dict[UUID, dict[str, Any]]:
+        await self._wait()
+        return self.wire
+
+    async def settle(self) -> None:
+        """On failure: let a statement in flight finish before the transaction rolls back."""
+        if self.task is not None and not self.task.done():
+            with contextlib.suppress(BaseException):
+                await self.task
 
 
 def _unit_row(unit: OrgUnit) -> dict[str, Any]:

@@ -148,3 +148,48 @@ async def test_driver_statements_commit_and_roll_back_with_the_session(
         {"a": kept, "b": dropped},
     )
     assert found.scalars().all() == [kept]
+
+
+async def test_a_big_batch_is_stored_in_chunks_in_one_transaction(
+    api: Api, app: FastAPI, monkeypatch: Any
+) -> None:
+    from app.vetting import service
+
+    monkeypatch.setattr(service, "STORE_EVERY", 4)
+    monkeypatch.setattr(service, "YIELD_EVERY", 3)
+    people = [await api.cadre(f"分块{i}") for i in range(10)]
+    items = {f"k{i}": {"cadre_id": p["id"], "purpose": "promotion"} for i, p in enumerate(people)}
+    batch = await api.post("/v1/vetting/batches", {"items": items}, status=200)
+    for result in batch["results"].values():
+        stored = await api.get(f"/v1/vetting/decisions/{result['decision_id']}")
+        assert stored == result
+    events = await api.get("/v1/audit-events", target_id=batch["batch_id"])
+    assert [e["summary"]["items"] for e in events["items"]] == [10]
+
+    doomed = people[6]["id"]  # in the second chunk: the first is already sent when it fails
+    async with app.state.engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.cadre_id = '{doomed}' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER test_poison BEFORE INSERT ON vetting_decisions "
+            "FOR EACH ROW EXECUTE FUNCTION test_poison()"
+        )
+    try:
+        failed = await api.http.post(
+            "/v1/vetting/batches", json={"items": items}, headers=api.headers
+        )
+    finally:
+        async with app.state.engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TRIGGER test_poison ON vetting_decisions")
+            await conn.exec_driver_sql("DROP FUNCTION test_poison()")
+    assert failed.status_code == 500
+    request_id = failed.headers["x-request-id"]
+    async with app.state.engine.connect() as conn:
+        left = await conn.exec_driver_sql(
+            f"SELECT count(*) FROM vetting_decisions WHERE request_id = '{request_id}'"
+        )
+        assert left.scalar() == 0  # all or nothing
+    assert (await api.get("/v1/audit-events/verify"))["intact"] is True
