@@ -23,6 +23,7 @@ from app.errors import (
     field_errors,
     problem_responses,
 )
+from app.memory import collector_paused
 from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.coalescer import CheckCoalescer
@@ -90,12 +91,17 @@ async def vetting_batch(
 ) -> Response:
     """Up to 10,000 checks in one request, evaluated from one set of set-based queries. Each
     item gets its decision or its own problem; one bad item does not fail the others."""
-    service = _service(request, session, cipher, settings)
+    with collector_paused():
+        return await _batch(_service(request, session, cipher, settings), body, request, ctx)
+
+
+async def _batch(
+    service: VettingService, body: BatchRequest, request: Request, ctx: Context
+) -> Response:
     batch_id = uuid.uuid4()
-    results, wire = await service.evaluate_and_log(
-        await service.prepare(body.items), ctx, batch_id, "vetting_batch.evaluated", audit_summary
+    results, wire, summary = await service.evaluate_and_log(
+        await service.prepare(body.items), ctx, batch_id, "vetting_batch.evaluated"
     )
-    summary = audit_summary(results)
     out: dict[str, Any] = {}
     for key, result in results.items():
         if isinstance(result, AppError):

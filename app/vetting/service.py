@@ -212,11 +212,11 @@ class VettingService:
         ctx: Context,
         batch_id: UUID,
         action: str,
-        summarize: Callable[[dict[str, Outcome]], dict[str, Any]],
-    ) -> tuple[dict[str, Outcome], dict[UUID, dict[str, Any]]]:
+    ) -> tuple[dict[str, Outcome], dict[UUID, dict[str, Any]], dict[str, Any]]:
         """A batch: decisions are stored a thousand at a time while the next ones are being
         evaluated (the database works while Python does), all in the request's transaction;
-        the one audit event, summarising them all, goes with the last."""
+        the one audit event, summarising them all (`audit_summary`, returned too), goes with
+        the last."""
         results: dict[str, Outcome] = {}
         chunk: list[Logged] = []
         writer = _Writer(self)
@@ -228,10 +228,10 @@ class VettingService:
                 if len(chunk) >= STORE_EVERY:
                     await writer.send(chunk, [])
                     chunk = []
-            summary = summarize(results)
+            summary = audit_summary(results)
             events = claim(self.session, ctx, action, "vetting_batch", batch_id, summary)
             await writer.send(chunk, events)
-            return results, await writer.done()
+            return results, await writer.done(), summary
         finally:
             await writer.settle()
 
