@@ -36,11 +36,17 @@ async def readiness(request: Request) -> Health | JSONResponse:
     from app.errors import ServiceUnavailable
 
     async with request.app.state.engine.connect() as conn:
-        current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        # to_regclass: NULL (not an error) in a database never migrated.
+        exists = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
+        current = None
+        if exists is not None:
+            query = text("SELECT version_num FROM alembic_version")
+            current = (await conn.execute(query)).scalar()
     expected = head_revision()
     if current != expected:
         raise ServiceUnavailable(
-            f"Database schema is at {current}, expected {expected}; run `vetting migrate`.",
+            f"Database schema is at {current or 'no migration (empty database)'}, expected "
+            f"{expected}; run `vetting migrate`.",
             headers={"Retry-After": "30"},
         )
     return Health(status="ready", database="ok", migration=current)
