@@ -14,6 +14,10 @@ from tests.factories import Api
 
 World = dict[str, Any]
 YEAR = date.today().year
+# Record dates relative to today, so that no test depends on the time of year it runs.
+OPENED = (date.today() - timedelta(days=60)).isoformat()
+DECIDED = (date.today() - timedelta(days=30)).isoformat()
+ACCIDENT_AT = f"{(date.today() - timedelta(days=62)).isoformat()}T10:00:00+08:00"
 
 
 @pytest.fixture
@@ -133,8 +137,8 @@ async def test_no_objection_path_issues_a_numbered_letter(api: Api, world: World
 async def test_objection_path_takes_its_reasons_from_the_findings(api: Api, world: World) -> None:
     await api.case(
         world["cadre"]["id"],
-        opened_on=f"{YEAR}-01-05",
-        decision_date=f"{YEAR}-02-10",
+        opened_on=OPENED,
+        decision_date=DECIDED,
         methods=["admonishment"],
     )
     consultation = await request(api, world)
@@ -154,7 +158,7 @@ async def test_defer_path_when_a_case_is_under_investigation(api: Api, world: Wo
             "cadre_id": world["cadre"]["id"],
             "circumstance": "duties_not_performed",
             "status": "under_investigation",
-            "opened_on": f"{YEAR}-01-05",
+            "opened_on": OPENED,
         },
     )
     consultation = await request(api, world)
@@ -166,8 +170,8 @@ async def test_defer_path_when_a_case_is_under_investigation(api: Api, world: Wo
 async def test_an_override_needs_a_written_reason_which_is_kept(api: Api, world: World) -> None:
     await api.case(
         world["cadre"]["id"],
-        opened_on=f"{YEAR}-01-05",
-        decision_date=f"{YEAR}-02-10",
+        opened_on=OPENED,
+        decision_date=DECIDED,
         methods=["notification"],
     )
     consultation = await request(api, world)
@@ -187,7 +191,7 @@ async def test_a_new_case_after_issue_makes_the_opinion_stale(
     api: Api, world: World, engine: AsyncEngine
 ) -> None:
     issued = await issue(api, world, await request(api, world))
-    await api.case(world["cadre"]["id"], opened_on=f"{YEAR}-01-05", decision_date=f"{YEAR}-02-10")
+    await api.case(world["cadre"]["id"], opened_on=OPENED, decision_date=DECIDED)
     stale = await api.get(f"/v1/consultations/{issued['id']}")
     assert stale["state"] == "stale"
     assert "accountability_case" in stale["state_reason"]
@@ -217,7 +221,7 @@ async def test_an_accident_in_a_unit_the_candidate_led_makes_it_stale(
     api: Api, world: World
 ) -> None:
     issued = await issue(api, world, await request(api, world))
-    await api.accident(world["county"]["id"], occurred_at=f"{YEAR}-01-03T10:00:00+08:00")
+    await api.accident(world["county"]["id"], occurred_at=ACCIDENT_AT)
     assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "stale"
 
 
@@ -229,7 +233,7 @@ async def test_a_closed_consultation_is_not_made_stale(api: Api, world: World) -
         status=200,
     )
     assert closed["state"] == "closed"
-    await api.case(world["cadre"]["id"], opened_on=f"{YEAR}-01-05", decision_date=f"{YEAR}-02-10")
+    await api.case(world["cadre"]["id"], opened_on=OPENED, decision_date=DECIDED)
     assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "closed"
 
 
@@ -271,7 +275,7 @@ async def test_revoke_then_illegal_transitions_are_conflicts(api: Api, world: Wo
 
 async def test_a_reissue_supersedes_a_stale_opinion(api: Api, world: World) -> None:
     issued = await issue(api, world, await request(api, world))
-    await api.case(world["cadre"]["id"], opened_on=f"{YEAR}-01-05", decision_date=f"{YEAR}-02-10")
+    await api.case(world["cadre"]["id"], opened_on=OPENED, decision_date=DECIDED)
     new = await api.post(
         f"/v1/consultations/{issued['id']}/reissue",
         {"reason": "新增问责记录，重新出具意见"},
@@ -287,7 +291,7 @@ async def test_a_reissue_supersedes_a_stale_opinion(api: Api, world: World) -> N
 
 async def test_a_draft_outdated_by_a_new_record_must_be_redrafted(api: Api, world: World) -> None:
     consultation = await request(api, world)
-    await api.case(world["cadre"]["id"], opened_on=f"{YEAR}-01-05", decision_date=f"{YEAR}-02-10")
+    await api.case(world["cadre"]["id"], opened_on=OPENED, decision_date=DECIDED)
     assert (await api.get(f"/v1/consultations/{consultation['id']}"))["draft"]["outdated"]
     problem = await issue(api, world, consultation, status=409)
     assert "redraft" in problem["detail"]
