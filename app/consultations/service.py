@@ -177,8 +177,9 @@ class Consultations:
             self.cipher,
             self.settings.timezone,
         )
+        # The last three completed years, and this year's result if one is already recorded.
         recent = as_of.year - 3
-        dossier.assessments = [a for a in dossier.assessments if a.year > recent]
+        dossier.assessments = [a for a in dossier.assessments if a.year >= recent]
         recommendation = recommendation_for(decision["outcome"])
         await self._change(
             row,

@@ -341,3 +341,82 @@ async def test_dossier_and_overdue_listing(api: Api, world: World) -> None:
     assert dossier["dossier"]["cadre"]["name"] == "赵建国"
     assert dossier["decision"]["purpose"] == "soe_head_appointment"
     assert [p["title"] for p in dossier["dossier"]["career"]] == ["副县长"]
+
+
+async def test_the_dossier_holds_the_last_three_years_of_assessments(
+    api: Api, world: World
+) -> None:
+    for year in (YEAR - 5, YEAR - 4, YEAR - 3, YEAR - 2):
+        await api.post(
+            "/v1/assessments",
+            {
+                "subject": "cadre",
+                "cadre_id": world["cadre"]["id"],
+                "kind": "annual",
+                "year": year,
+                "grade": "competent",
+            },
+        )
+    await api.post(
+        "/v1/assessments",
+        {
+            "subject": "cadre",
+            "cadre_id": world["cadre"]["id"],
+            "kind": "safety_duty",
+            "year": YEAR,
+            "grade": "excellent",
+        },
+    )
+    consultation = await request(api, world)
+    dossier = await api.get(f"/v1/consultations/{consultation['id']}/dossier")
+    years = sorted(a["year"] for a in dossier["dossier"]["assessments"])
+    assert years == [YEAR - 3, YEAR - 2, YEAR - 1, YEAR]
+
+
+async def test_listing_filters_by_state_candidate_requester_and_due_date(
+    api: Api, world: World
+) -> None:
+    other = await api.cadre("钱立新")
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    later = (date.today() + timedelta(days=30)).isoformat()
+    first = await request(api, world, reply_by=soon)
+    second = await request(api, world, reply_by=later, requesting_unit="泸州市国资委")
+    third = await request(api, world, cadre_id=other["id"], reply_by=later)
+    issued = await issue(api, world, first)
+
+    def ids(page: dict[str, Any]) -> set[str]:
+        return {c["id"] for c in page["items"]}
+
+    assert ids(await api.get("/v1/consultations", state="issued")) == {issued["id"]}
+    assert ids(await api.get("/v1/consultations", state="drafted")) == {second["id"], third["id"]}
+    assert ids(await api.get("/v1/consultations", cadre_id=other["id"])) == {third["id"]}
+    by_unit = await api.get("/v1/consultations", requesting_unit="泸州市国资委")
+    assert ids(by_unit) == {second["id"]}
+    assert ids(await api.get("/v1/consultations", due_before=soon)) == {first["id"]}
+    page = await api.get("/v1/consultations", limit="2")
+    assert page["total"] == 3 and len(page["items"]) == 2
+    bad = await api.http.get("/v1/consultations", params={"state": "lost"}, headers=api.headers)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.state"
+
+
+async def test_a_reissue_supersedes_an_expired_opinion(
+    api: Api, world: World, engine: AsyncEngine
+) -> None:
+    issued = await issue(api, world, await request(api, world))
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE consultations SET valid_until = :d WHERE id = :id"),
+            {"d": date.today() - timedelta(days=1), "id": issued["id"]},
+        )
+    assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "expired"
+    new = await api.post(
+        f"/v1/consultations/{issued['id']}/reissue",
+        {"reason": "意见已过有效期，重新出具"},
+        status=201,
+    )
+    assert new["supersedes"] == issued["id"] and new["state"] == "drafted"
+    old = await api.get(f"/v1/consultations/{issued['id']}")
+    assert old["state"] == "superseded" and old["superseded_by"] == new["id"]
+    transitions = await api.get(f"/v1/consultations/{issued['id']}/transitions")
+    assert [t["to_state"] for t in transitions][-2:] == ["expired", "superseded"]
