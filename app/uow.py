@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,25 @@ class RecordChanged:
     cadre_ids: tuple[UUID, ...] = ()
     org_unit_id: UUID | None = None
     details: tuple[tuple[str, Any], ...] = ()
+    # For a unit's record: the days it concerns (see `unit_record_period`).
+    period: tuple[date, date] | None = None
+
+
+def unit_record_period(get: Callable[[str], Any]) -> tuple[date, date] | None:
+    """The days an org unit's record concerns, `get` reading the record's fields: whoever held
+    a post in the unit on one of those days answers for it, as the dossier shows it — an
+    accident's day (a day's margin either side for the time zone), an inspection's day, a
+    supervision item's due day, a safety-work assessment's year. None when it has none."""
+    moment = get("occurred_at")
+    if moment is not None:
+        day = moment.date()
+        return day - timedelta(days=1), day + timedelta(days=1)
+    for name in ("inspected_on", "due_on"):
+        day = get(name)
+        if day is not None:
+            return day, day
+    year = get("year")
+    return (date(year, 1, 1), date(year, 12, 31)) if year is not None else None
 
 
 Handler = Callable[[AsyncSession, list[RecordChanged]], Awaitable[None]]

@@ -104,10 +104,12 @@ async def set_state(session: AsyncSession, consultation_id: UUID, **values: Any)
     )
 
 
-async def units_held(
+async def posts_in(
     session: AsyncSession, cadre_id: UUID, org_unit_ids: Sequence[UUID]
-) -> set[UUID]:
-    query = select(Post.org_unit_id).where(
+) -> list[tuple[UUID, date, date | None]]:
+    """(org unit, start, end) of every version of the cadre's posts in those units: any
+    version's dates count (a corrected post date must not hide a record)."""
+    query = select(Post.org_unit_id, Post.start_date, Post.end_date).where(
         Post.cadre_id == cadre_id, Post.org_unit_id.in_(org_unit_ids)
     )
-    return set((await session.execute(query)).scalars())
+    return [(unit, start, end) for unit, start, end in await session.execute(query)]

@@ -3,6 +3,7 @@ in the same transaction as the record, with a `consultation.stale` event in the 
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,9 +14,24 @@ from app.consultations.workflow import Action, State
 from app.uow import RecordChanged, on_records_changed
 from app.webhooks.outbox import EventType, publish
 
+Held = list[tuple[UUID, date, date | None]]  # (org unit, start, end) of the candidate's posts
 
-def _concerns(event: RecordChanged, cadre_id: UUID, held_units: set[UUID]) -> bool:
-    return cadre_id in event.cadre_ids or (not event.cadre_ids and event.org_unit_id in held_units)
+
+def _concerns(event: RecordChanged, cadre_id: UUID, held: Held) -> bool:
+    """A record about the candidate, or a new record of a unit they held a post in on a day it
+    concerns (an accident that happened while they served there, not years after they left).
+    An amended or revoked unit record counts whenever they ever served there: the version it
+    replaces may have concerned them."""
+    if cadre_id in event.cadre_ids:
+        return True
+    if event.cadre_ids or event.org_unit_id is None:
+        return False
+    period = event.period if event.change == "created" else None
+    return any(
+        unit == event.org_unit_id
+        and (period is None or (start <= period[1] and (end is None or end >= period[0])))
+        for unit, start, end in held
+    )
 
 
 @on_records_changed
@@ -25,7 +41,7 @@ async def mark_stale(session: AsyncSession, events: list[RecordChanged]) -> None
     if not cadre_ids and not units:
         return
     for row in await repository.issued_for(session, cadre_ids, units):
-        held = await repository.units_held(session, row.cadre_id, units) if units else set()
+        held = await repository.posts_in(session, row.cadre_id, units) if units else []
         cause = next((e for e in events if _concerns(e, row.cadre_id, held)), None)
         if cause is None:
             continue

@@ -24,7 +24,7 @@ from app.imports.parse import Sheet, read_sheet
 from app.models import Assessment, Cadre, ImportBatch, OrgUnit
 from app.records.repository import in_array
 from app.security.pii import PiiCipher
-from app.uow import RecordChanged, emit
+from app.uow import RecordChanged, emit, unit_record_period
 
 Progress = Callable[[str, int, int], None]
 MAX_ROWS = 200_000
@@ -281,6 +281,7 @@ class Importer:
                     context=self.ctx,
                     cadre_ids=(cadre,) if cadre else (),
                     org_unit_id=row.get("org_unit_id"),
+                    period=None if cadre else unit_record_period(row.get),
                 ),
             )
 

@@ -21,7 +21,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.records import repository
 from app.records.kind import RecordKind, Values, default_to_input
 from app.schemas import InputModel
-from app.uow import RecordChanged, emit
+from app.uow import RecordChanged, emit, unit_record_period
 
 _META = ("id", "version", "change", "change_reason", "recorded_at", "recorded_by", "request_id")
 
@@ -63,6 +63,7 @@ def _announce(
             context=ctx,
             cadre_ids=(cadre_id,) if cadre_id else (),
             org_unit_id=getattr(row, "org_unit_id", None),
+            period=None if cadre_id else unit_record_period(lambda name: getattr(row, name, None)),
         ),
     )
 

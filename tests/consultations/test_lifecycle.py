@@ -225,6 +225,46 @@ async def test_an_accident_in_a_unit_the_candidate_led_makes_it_stale(
     assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "stale"
 
 
+async def test_unit_records_from_before_the_candidate_served_there_leave_it_valid(
+    api: Api, world: World
+) -> None:
+    issued = await issue(api, world, await request(api, world))
+    # The candidate's post in the county began on 2019-03-01.
+    await api.accident(world["county"]["id"], occurred_at="2018-06-01T10:00:00+08:00")
+    await api.post(
+        "/v1/assessments",
+        {
+            "subject": "org_unit",
+            "org_unit_id": world["county"]["id"],
+            "kind": "safety_work",
+            "year": 2017,
+            "grade": "fail",
+        },
+    )
+    await api.post(
+        "/v1/inspections",
+        {
+            "org_unit_id": world["county"]["id"],
+            "inspected_on": "2018-11-20",
+            "findings": "隐患排查台账不全",
+            "rating": "fail",
+        },
+    )
+    assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "issued"
+    await api.post(
+        "/v1/assessments",
+        {
+            "subject": "org_unit",
+            "org_unit_id": world["county"]["id"],
+            "kind": "safety_work",
+            "year": 2019,
+            "grade": "fail",
+        },
+    )
+    stale = await api.get(f"/v1/consultations/{issued['id']}")
+    assert stale["state"] == "stale" and "assessment" in stale["state_reason"]
+
+
 async def test_a_closed_consultation_is_not_made_stale(api: Api, world: World) -> None:
     issued = await issue(api, world, await request(api, world))
     closed = await api.post(
