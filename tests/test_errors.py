@@ -92,3 +92,29 @@ async def test_oversized_body_is_refused_with_413(settings: Settings) -> None:
         response = await http.post("/healthz", content=b"x" * 5000)
     assert_problem(response, 413)
     await app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "param", "value"),
+    [
+        ("/v1/audit-events", "occurred_from", "1700000000"),
+        ("/v1/stats/vetting", "from", "1700000000"),
+        ("/v1/accidents", "occurred_at_to", "1700000000"),
+        ("/v1/accidents", "known_at", "2026-03-01T08:30:00"),  # no offset
+        ("/v1/accountability-cases", "known_at", "yesterday"),
+        ("/v1/compliance/safety-responsibility", "as_of", "0900-10-15"),
+        ("/v1/compliance/safety-responsibility", "as_of", "20260301"),
+    ],
+)
+async def test_query_dates_are_iso_8601_in_range_or_refused(
+    api, path: str, param: str, value: str
+) -> None:
+    """Dates and times in query strings follow the same rule as in bodies: ISO 8601 only (no
+    Unix timestamps), date-times with their offset, days between 1900 and 2099."""
+    params = {param: value}
+    if path.startswith("/v1/compliance"):
+        params["under"] = "00000000-0000-0000-0000-000000000001"
+    response = await api.http.get(path, params=params, headers=api.headers)
+    body = assert_problem(response, 422)
+    fields = [e["field"] for e in body["errors"]]  # type: ignore[union-attr]
+    assert f"query.{param}" in fields

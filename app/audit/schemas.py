@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from app.schemas import InputModel
+from app.schemas import AwareDatetime, InputModel
 
 
 class AuditEventOut(BaseModel):
@@ -42,8 +42,8 @@ class AuditFilters(InputModel):
     target_kind: str | None = Field(default=None, max_length=60)
     target_id: str | None = Field(default=None, max_length=80)
     request_id: str | None = Field(default=None, max_length=128)
-    occurred_from: datetime | None = None
-    occurred_to: datetime | None = None
+    occurred_from: AwareDatetime | None = None
+    occurred_to: AwareDatetime | None = None
 
 
 class ChainBreak(BaseModel):

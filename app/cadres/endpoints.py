@@ -22,6 +22,7 @@ from app.context import Context
 from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.errors import problem_responses
+from app.schemas import AwareDatetime, IsoDate
 
 router = APIRouter(prefix="/v1/cadres", tags=["cadres"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -115,11 +116,11 @@ async def get_cadre_dossier(
     cipher: CipherDep,
     settings: SettingsDep,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="Valid time: the file as it stood on this day (default today)."),
     ] = None,
     known_at: Annotated[
-        datetime | None,
+        AwareDatetime | None,
         Query(description="Knowledge time: as the service knew it then (default now)."),
     ] = None,
 ) -> dossier.Dossier:

@@ -22,7 +22,7 @@ from app.domain.enums import ChangeKind, OrgUnitKind, OrgUnitLevel, PositionKind
 from app.errors import NotFound, problem_responses
 from app.models import CadreVersion, OrgUnit, Post
 from app.records.repository import latest
-from app.schemas import ReadModel
+from app.schemas import IsoDate, ReadModel
 
 router = APIRouter(tags=["compliance"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
@@ -126,7 +126,7 @@ def _today(timezone: str) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
 
 
-AsOf = Annotated[date | None, Query(description="Default today.")]
+AsOf = Annotated[IsoDate | None, Query(description="Default today.")]
 
 
 @router.get(

@@ -32,6 +32,7 @@ from app.deps import CipherDep, SettingsDep
 from app.errors import AppError, Conflict, NotFound, Unprocessable, problem_responses
 from app.models import Consultation as ConsultationRow
 from app.models import VettingDecision
+from app.schemas import IsoDate
 
 router = APIRouter(tags=["consultations"])
 Requester = Annotated[Context, Authorized(Scope.CONSULTATIONS_REQUEST)]
@@ -184,7 +185,7 @@ async def redraft_consultation(
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[IsoDate | None, Query()] = None,
 ) -> Consultation:
     """Compile the dossier and decision again (records changed since the draft)."""
     service = _service(request, session, ctx, cipher, settings)

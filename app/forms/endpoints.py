@@ -1,7 +1,7 @@
 """The 干部任免审批表 (.lrmx): a form in, what was read and a vetted answer out; the record out
 as a form."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,7 +21,7 @@ from app.forms.records import export_form
 from app.forms.service import FormsService, Options
 from app.models import AppointmentForm, Cadre, CadreVersion
 from app.records.repository import current
-from app.schemas import InputModel
+from app.schemas import InputModel, IsoDate
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.schemas import Decision
 
@@ -108,7 +108,7 @@ async def receive_appointment_form(
         ),
     ] = None,
     consult: Annotated[bool, Query(description="Open a consultation request.")] = False,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[IsoDate | None, Query()] = None,
     filename: Annotated[str | None, Query(max_length=300)] = None,
 ) -> FormsReceived:
     """Send an .lrmx form (raw XML, multipart `file`, or a zip of several). It is read safely

@@ -5,7 +5,6 @@ contains; `under` → org unit in that subtree; plus the caller's jurisdiction."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from app.auth import jurisdiction
 from app.context import Context
 from app.records.kind import RecordKind
 from app.records.repository import not_revoked
-from app.schemas import InputModel
+from app.schemas import AwareDatetime, InputModel
 
 _NOT_COLUMNS = {"limit", "offset", "include_revoked", "known_at"}
 
@@ -25,7 +24,7 @@ class ListFilters(InputModel):
     limit: int = Field(default=50, ge=1, le=500, description="Page size (at most 500).")
     offset: int = Field(default=0, ge=0, le=1_000_000)
     include_revoked: bool = Field(default=False, description="Also list revoked records.")
-    known_at: datetime | None = Field(
+    known_at: AwareDatetime | None = Field(
         default=None, description="List the records as the service knew them at this time."
     )
 

@@ -3,7 +3,6 @@
 (No `from __future__ import annotations` here: FastAPI reads these closures' annotations, which
 refer to the kind's schema classes.)"""
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,7 +17,7 @@ from app.errors import problem_responses
 from app.records import service
 from app.records.filters import conditions_for
 from app.records.kind import RecordKind
-from app.schemas import AmendmentBase, Revocation, page_model
+from app.schemas import AmendmentBase, AwareDatetime, Revocation, page_model
 
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
@@ -45,7 +44,7 @@ def build_router(kind: RecordKind) -> APIRouter:
     Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
     Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
     KnownAt = Annotated[
-        datetime | None, Query(description="Answer as the service knew it at this time.")
+        AwareDatetime | None, Query(description="Answer as the service knew it at this time.")
     ]
 
     @router.post(

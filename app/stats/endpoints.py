@@ -19,6 +19,7 @@ from app.domain.enums import CaseStatus, ChangeKind
 from app.errors import Unprocessable, problem_responses
 from app.models import Accident, AccountabilityCase, OrgUnit, Post, VettingDecision
 from app.records.repository import latest
+from app.schemas import AwareDatetime
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
@@ -219,8 +220,8 @@ def _level(level: str, values: Any) -> LevelStats:
 async def stats_vetting(
     session: SessionDep,
     ctx: Reader,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query()] = None,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: Annotated[AwareDatetime | None, Query()] = None,
 ) -> VettingStats:
     """Vetting decisions taken in the period, by purpose and outcome."""
     if from_ and to and from_ > to:

@@ -1,7 +1,6 @@
 """Vetting: single and batch checks, stored decisions, replay, eligibility, rulebooks."""
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,6 +23,7 @@ from app.errors import (
     problem_responses,
 )
 from app.memory import collector_paused
+from app.schemas import AwareDatetime, IsoDate
 from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.coalescer import CheckCoalescer
@@ -159,8 +159,8 @@ async def get_cadre_eligibility(
     ctx: Checker,
     cipher: CipherDep,
     settings: SettingsDep,
-    as_of: Annotated[date | None, Query(description="Default today.")] = None,
-    known_at: Annotated[datetime | None, Query(description="Default now.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default today.")] = None,
+    known_at: Annotated[AwareDatetime | None, Query(description="Default now.")] = None,
     target_org_unit_id: Annotated[
         UUID | None, Query(description="A key SOE, to include soe_head_appointment.")
     ] = None,

@@ -92,8 +92,8 @@ class AccidentFilters(UnitFilters):
     level: AccidentLevel | None = None
     industry: Industry | None = None
     investigation_status: InvestigationStatus | None = None
-    occurred_at_from: datetime | None = None
-    occurred_at_to: datetime | None = None
+    occurred_at_from: AwareDatetime | None = None
+    occurred_at_to: AwareDatetime | None = None
 
 
 async def prepare_accident(session: AsyncSession, _ctx: Context, values: Values) -> Values:
