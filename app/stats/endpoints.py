@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +46,10 @@ class AccountabilityStats(BaseModel):
     by_circumstance: list[Count]
     by_method: list[Count]
     by_org_unit: list[UnitCount]
+    unlocated: int = Field(
+        description="Cases (in `cases`, not in `by_org_unit`) whose cadre held no recorded post "
+        "on the decision date; only without `under`, which needs the unit."
+    )
 
 
 class LevelStats(BaseModel):
@@ -143,8 +147,17 @@ async def stats_accountability(
     if root is not None:
         units = units.where(OrgUnit.path.contains([root]))
     units_q = units.subquery()
-    base = select(located).join(units_q, units_q.c.id == located.c.org_unit_id).subquery()
-    total = await session.scalar(select(func.count()).select_from(base))
+    if root is None:  # every case, located or not
+        base = select(located).subquery()
+    else:
+        base = select(located).join(units_q, units_q.c.id == located.c.org_unit_id).subquery()
+    total, unlocated = (
+        await session.execute(
+            select(func.count(), func.count().filter(base.c.org_unit_id.is_(None))).select_from(
+                base
+            )
+        )
+    ).one()
     by_circumstance = await session.execute(
         select(base.c.circumstance, func.count())
         .group_by(base.c.circumstance)
@@ -171,6 +184,7 @@ async def stats_accountability(
         by_circumstance=[Count(key=k, count=c) for k, c in by_circumstance],
         by_method=[Count(key=k, count=c) for k, c in by_method],
         by_org_unit=[UnitCount(org_unit_id=i, name=n, count=c) for i, n, c in by_unit],
+        unlocated=int(unlocated or 0),
     )
 
 

@@ -43,6 +43,9 @@ async def fixture(api: Api) -> dict[str, Any]:
         people[3]["id"], decision_date="2024-07-01", opened_on="2024-01-01", methods=["removal"]
     )
     await api.case(people[0]["id"], decision_date="2023-07-01", opened_on="2023-01-01")
+    # 2024, a cadre with no recorded post: counted in the whole total, in no unit.
+    postless = await api.cadre()
+    await api.case(postless["id"], decision_date="2024-09-01", opened_on="2024-01-01")
     revoked = await api.case(people[2]["id"], decision_date="2024-08-01", opened_on="2024-01-01")
     await api.post(
         f"/v1/accountability-cases/{revoked['id']}/revocation", {"reason": "撤销"}, status=200
@@ -78,9 +81,14 @@ async def test_accountability_counts_by_circumstance_method_and_unit(
     api: Api, fixture: dict[str, Any]
 ) -> None:
     everything = await api.get("/v1/stats/accountability", year=2024)
-    assert everything["cases"] == 4
+    assert everything["cases"] == 5 and everything["unlocated"] == 1
+    assert sum(u["count"] for u in everything["by_org_unit"]) == 4
+    assert {c["key"]: c["count"] for c in everything["by_circumstance"]} == {
+        "accident_responsibility": 4,
+        "reporting_failure": 1,
+    }
     scoped = await api.get("/v1/stats/accountability", year=2024, under=fixture["city"]["id"])
-    assert scoped["cases"] == 3
+    assert scoped["cases"] == 3 and scoped["unlocated"] == 0
     assert {c["key"]: c["count"] for c in scoped["by_circumstance"]} == {
         "accident_responsibility": 2,
         "reporting_failure": 1,
