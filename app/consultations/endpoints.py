@@ -24,7 +24,7 @@ from app.consultations.schemas import (
     Transition,
     Verification,
 )
-from app.consultations.service import Consultations
+from app.consultations.service import Consultations, visible_to
 from app.consultations.workflow import State
 from app.context import Context
 from app.db import SessionDep
@@ -104,9 +104,11 @@ async def list_consultations(
     their reply-by date that are not yet answered."""
     service = _service(request, session, ctx, cipher, settings)
     await service.expire_due()
-    rows, total = await repository.page(
-        session, _filters(filters, service.today), filters.limit, filters.offset
-    )
+    conditions = _filters(filters, service.today)
+    visible = visible_to(ctx.principal)
+    if visible is not None:
+        conditions.append(visible)
+    rows, total = await repository.page(session, conditions, filters.limit, filters.offset)
     return ConsultationPage(
         items=[present(r, settings) for r in rows],
         total=total,

@@ -13,10 +13,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import one_event
 from app.audit.service import record as audit
+from app.auth import jurisdiction
+from app.auth.principal import Principal
 from app.cadres import dossier as dossiers
 from app.config import Settings
 from app.consultations import repository
@@ -26,7 +29,7 @@ from app.consultations.schemas import ConsultationRequest, IssueRequest, Recomme
 from app.consultations.workflow import Action, State, next_state
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
-from app.errors import AppError, NotFound, Unprocessable
+from app.errors import AppError, Forbidden, NotFound, Unprocessable
 from app.models import Cadre, Consultation, OrgUnit
 from app.security.pii import PiiCipher
 from app.vetting.rulebooks import Rulebooks
@@ -64,6 +67,18 @@ async def change_state(
     row.state = after
 
 
+def visible_to(principal: Principal) -> ColumnElement[bool] | None:
+    """A client bound to an org unit sees the consultations about posts in its subtree, and
+    those it requested from a unit in it; None when the client sees all."""
+    if principal.org_unit_id is None:
+        return None
+    under = jurisdiction.units_under(principal.org_unit_id)
+    return or_(
+        Consultation.proposed_org_unit_id.in_(under),
+        Consultation.requesting_org_unit_id.in_(under),
+    )
+
+
 @dataclass
 class Consultations:
     session: AsyncSession
@@ -85,6 +100,15 @@ class Consultations:
         row = await repository.get(self.session, consultation_id, lock=lock)
         if row is None:
             raise NotFound(f"No consultation {consultation_id}.")
+        visible = visible_to(self.ctx.principal)
+        if visible is not None:
+            query = select(exists().where(Consultation.id == row.id, visible))
+            if not await self.session.scalar(query):
+                raise Forbidden(
+                    f"Consultation {consultation_id} concerns a post outside this client's "
+                    "jurisdiction.",
+                    errors=[("consultation_id", "outside the client's jurisdiction")],
+                )
         return row  # type: ignore[no-any-return]
 
     # --- request and draft -----------------------------------------------------------------
@@ -104,6 +128,9 @@ class Consultations:
                 "The proposed post's org unit does not exist.",
                 errors=[("body.proposed_org_unit_id", "no such org unit")],
             )
+        await jurisdiction.ensure_org_unit(
+            self.session, self.ctx.principal, unit.id, "body.proposed_org_unit_id"
+        )
         cadre_id = await self._candidate(body)
         key_soe = unit.kind == OrgUnitKind.STATE_OWNED_ENTERPRISE and unit.is_key_soe
         purpose = body.purpose or (Purpose.SOE_HEAD_APPOINTMENT if key_soe else Purpose.APPOINTMENT)
@@ -289,6 +316,7 @@ class Consultations:
         field = "body.issuing_org_unit_id"
         if issuer is None:
             raise NotFound("The issuing unit does not exist.", errors=[(field, "no such unit")])
+        await jurisdiction.ensure_org_unit(self.session, self.ctx.principal, issuer.id, field)
         if not issuer.document_prefix:
             raise Unprocessable(
                 f"{issuer.name} has no document prefix for numbering opinions; set one on the "

@@ -179,9 +179,12 @@ async def apply_appointment_form(
 )
 async def get_appointment_form(form_id: UUID, session: SessionDep, ctx: Reader) -> Any:
     """A received form as kept: what was read, without family members, photo or ID number."""
+    from app.auth import jurisdiction
+
     row = await session.get(AppointmentForm, form_id)
     if row is None:
         raise NotFound(f"No appointment form {form_id}.")
+    await jurisdiction.ensure_cadre(session, ctx.principal, row.cadre_id)
     return {
         "form_id": row.id,
         "cadre_id": row.cadre_id,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import one_event
+from app.auth import jurisdiction
 from app.auth.scopes import Scope
 from app.cadres import service as cadres
 from app.cadres.schemas import CadreCreate
@@ -88,6 +89,11 @@ class FormsService:
         digest = self.cipher.lookup_hash(form.id_number.value)
         existing = await self.session.scalar(select(Cadre.id).where(Cadre.id_number_hash == digest))
         if existing is not None:
+            # The form is kept with the cadre's record and compared with it: a write and a read
+            # of that record, limited to the client's jurisdiction like any other.
+            await jurisdiction.ensure_cadre(
+                self.session, self.ctx.principal, existing, "ShenFenZheng"
+            )
             return existing, False
         created = await cadres.create(
             self.session,

@@ -235,3 +235,32 @@ async def test_a_jurisdiction_bound_client_lists_only_its_subtree(
     await local.get(f"/v1/cadres/{w['outside']['id']}", expect=403)
     all_accidents = await api.get("/v1/accidents")
     assert all_accidents["total"] == 2
+
+
+async def test_a_jurisdiction_bound_client_sees_and_requests_consultations_only_in_its_subtree(
+    api: Api, app: FastAPI, two_counties: dict[str, Any]
+) -> None:
+    w = two_counties
+
+    def body(unit: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "cadre_id": w["inside"]["id"],
+            "proposed_org_unit_id": unit["id"],
+            "proposed_title": "副区长",
+            "requesting_unit": "中共泸州市委组织部",
+        }
+
+    here = await api.post("/v1/consultations", body(w["in"]))
+    there = await api.post("/v1/consultations", body(w["out"]))
+    key = await make_client(app, "江阳区组织部", ["consultations:request"], w["in"]["id"])
+    local = Api(api.http, key)
+    listed = await local.get("/v1/consultations")
+    assert [c["id"] for c in listed["items"]] == [here["id"]] and listed["total"] == 1
+    await local.get(f"/v1/consultations/{here['id']}")
+    refused = assert_problem(
+        await api.http.get(f"/v1/consultations/{there['id']}", headers=local.headers), 403
+    )
+    assert refused["errors"][0]["field"] == "consultation_id"
+    response = await api.http.post("/v1/consultations", headers=local.headers, json=body(w["out"]))
+    assert assert_problem(response, 403)["errors"][0]["field"] == "body.proposed_org_unit_id"
+    assert (await api.get("/v1/consultations"))["total"] == 2  # nothing written

@@ -278,3 +278,59 @@ async def test_export_round_trips_and_lists_the_record(api: Api, units: dict[str
     await send(api, exported)
     again = await api.http.get(f"/v1/cadres/{cadre['id']}/appointment-form", headers=api.headers)
     assert again.content == exported
+
+
+async def test_posts_and_assessments_the_record_has_but_the_form_lacks_are_listed(
+    api: Api, units: dict[str, Any]
+) -> None:
+    number = id_number()
+    cadre = await api.post("/v1/cadres", {"id_number": number, "name": "吴国庆"})
+    extra_post = await api.post_held(
+        cadre["id"],
+        units["city"]["id"],
+        start="2012-03-01",
+        end_date="2013-02-28",
+        title="挂职副秘书长",
+    )
+    await api.post(
+        "/v1/assessments",
+        {
+            "subject": "cadre",
+            "cadre_id": cadre["id"],
+            "kind": "annual",
+            "year": YEAR - 5,
+            "grade": "competent",
+        },
+    )
+    result = (await send(api, lrmx(form_elements(number))))["forms"][0]
+    differences = result["differences"]
+    missing_in_form = differences["posts_missing_in_form"]
+    assert [p["post_id"] for p in missing_in_form] == [extra_post["id"]]
+    assert [a["year"] for a in differences["assessments_missing_in_form"]] == [YEAR - 5]
+
+
+async def test_a_form_of_a_cadre_outside_the_clients_jurisdiction_is_refused(
+    api: Api, app: Any, units: dict[str, Any]
+) -> None:
+    from tests.conftest import make_client
+
+    number = id_number()
+    cadre = await api.post("/v1/cadres", {"id_number": number, "name": "吴国庆"})
+    await api.post_held(cadre["id"], units["soe"]["id"], start="2016-01-01")
+    key = await make_client(app, "叙永县", ["records:read", "records:write"], units["county"]["id"])
+    local = Api(api.http, key)
+    response = await api.http.post(
+        "/v1/appointment-forms",
+        content=lrmx(form_elements(number)),
+        headers={**local.headers, "Content-Type": "application/xml"},
+    )
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["field"] == "ShenFenZheng"
+    received = (await send(api, lrmx(form_elements(number))))["forms"][0]
+    refused = await api.http.get(
+        f"/v1/appointment-forms/{received['form_id']}", headers=local.headers
+    )
+    assert refused.status_code == 403
+    assert (await api.get(f"/v1/appointment-forms/{received['form_id']}"))["cadre_id"] == cadre[
+        "id"
+    ]
