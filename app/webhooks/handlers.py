@@ -23,6 +23,7 @@ from app.vetting.rules import evaluate
 from app.vetting.rules.facts import CadreFacts
 from app.webhooks.outbox import EventType, has_subscribers, publish
 
+# soe_head_appointment is not watched: it is decided for a given enterprise, named per check.
 WATCHED = (
     Purpose.PROMOTION,
     Purpose.IMPORTANT_USE,
@@ -39,7 +40,9 @@ def _rulebooks() -> Rulebooks:
 
 @on_records_changed
 async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> None:
-    ids = [e.record_id for e in events if e.kind == "accountability_case" and e.change == "created"]
+    """Every version of a case: created, amended (e.g. decided after the investigation) or
+    revoked; `change` and `version` say which."""
+    ids = [e.record_id for e in events if e.kind == "accountability_case"]
     if not ids:
         return
     query = latest(AccountabilityCase).where(in_array(AccountabilityCase.id, ids))
@@ -50,6 +53,8 @@ async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> 
             EventType.ACCOUNTABILITY_CASE_RECORDED,
             {
                 "case_id": str(case.id),
+                "change": case.change,
+                "version": case.version,
                 "cadre_id": str(case.cadre_id),
                 "circumstance": case.circumstance,
                 "status": case.status,

@@ -191,3 +191,62 @@ async def test_eligibility_changes_and_consultation_events_are_delivered(
     changes = by_type["cadre.eligibility_changed"]["changes"]
     assert changes["promotion"]["after"] == "ineligible"
     assert changes["commendation"]["after"] == "ineligible"
+
+
+async def test_an_amended_case_is_announced_and_its_eligibility_change_too(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    await subscribe(api, receiver, "accountability_case.recorded", "cadre.eligibility_changed")
+    city = await api.org_unit("泸州市人民政府")
+    cadre = await api.cadre("郑华")
+    await api.post_held(cadre["id"], city["id"], start="2018-01-01")
+    last_year = int(time.strftime("%Y")) - 1
+    await api.post(
+        "/v1/assessments",
+        {
+            "subject": "cadre",
+            "cadre_id": cadre["id"],
+            "kind": "annual",
+            "year": last_year,
+            "grade": "competent",
+        },
+    )
+    today = time.strftime("%Y-%m-%d")
+    case = await api.post(
+        "/v1/accountability-cases",
+        {
+            "cadre_id": cadre["id"],
+            "circumstance": "duties_not_performed",
+            "status": "under_investigation",
+            "opened_on": today,
+        },
+    )
+    await api.post(
+        f"/v1/accountability-cases/{case['id']}/amendments",
+        {
+            "reason": "调查终结，作出问责决定",
+            "changes": {
+                "status": "decided",
+                "decision_date": today,
+                "authority": "泸州市纪委监委",
+                "methods": ["admonishment"],
+            },
+        },
+        status=200,
+    )
+    worker = Worker(app.state.sessionmaker, worker_settings)
+    await drain([worker], lambda: len(receiver.received) >= 5)
+    events = sorted(
+        (r["body"] for r in receiver.received), key=lambda e: (e["occurred_at"], e["type"])
+    )
+    recorded = [e["data"] for e in events if e["type"] == "accountability_case.recorded"]
+    assert [(d["change"], d["version"], d["status"]) for d in recorded] == [
+        ("created", 1, "under_investigation"),
+        ("amended", 2, "decided"),
+    ]
+    changed = [e["data"]["changes"] for e in events if e["type"] == "cadre.eligibility_changed"]
+    assert [c["promotion"] for c in changed] == [
+        {"before": "pending", "after": "eligible"},  # the missing assessment recorded
+        {"before": "eligible", "after": "pending"},
+        {"before": "pending", "after": "ineligible"},
+    ]
