@@ -109,7 +109,9 @@ class SupervisionItemRead(RecordMeta):
 
 
 def is_overdue(due_on: date, completed_on: date | None, on: date) -> bool:
-    if completed_on is not None:
+    """Late as seen on the day `on`: completed by then but after its due date, or still open
+    then and past it. (The `overdue_on` filter asks only the second: open past due that day.)"""
+    if completed_on is not None and completed_on <= on:
         return completed_on > due_on
     return on > due_on
 
