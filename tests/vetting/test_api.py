@@ -262,6 +262,57 @@ async def test_every_stored_decision_replays_identically(api: Api, world: World)
         assert report["rulebook_changed"] is False
 
 
+async def test_decisions_of_every_path_replay_identically(
+    api: Api, world: World, engine: AsyncEngine
+) -> None:
+    """Single checks (by id and by ID number), SOE-head checks with their enterprise, batch
+    items, eligibility overviews and consultation drafts: every decision in the log replays."""
+    from sqlalchemy import text
+
+    await api.case(
+        world["cadre"]["id"],
+        opened_on="2024-01-10",
+        decision_date="2024-03-15",
+        methods=["sanction"],
+        admin_sanction="dismissal",
+    )
+    await check(api, id_number=world["number"], purpose="promotion", as_of="2025-06-01")
+    soe = {"purpose": "soe_head_appointment", "target_org_unit_id": world["soe"]["id"]}
+    await check(api, cadre_id=world["cadre"]["id"], **soe)
+    items = {
+        f"{who}-{purpose}": {
+            "cadre_id": world[who]["id"],
+            "purpose": purpose,
+            "as_of": "2026-01-05",
+        }
+        for who in ("cadre", "clean")
+        for purpose in ("promotion", "safety_commendation", "appointment")
+    }
+    items["soe"] = {"cadre_id": world["clean"]["id"], **soe}
+    await api.post("/v1/vetting/batches", {"items": items}, status=200)
+    await api.get(
+        f"/v1/cadres/{world['cadre']['id']}/eligibility",
+        target_org_unit_id=world["soe"]["id"],
+    )
+    await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": world["clean"]["id"],
+            "proposed_org_unit_id": world["soe"]["id"],
+            "proposed_title": "董事长",
+            "requesting_unit": "泸州市国资委",
+        },
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, purpose FROM vetting_decisions"))).all()
+    purposes = {purpose for _, purpose in rows}
+    assert {"soe_head_appointment", "safety_commendation", "promotion"} <= purposes
+    assert len(rows) >= 2 + len(items) + 5 + 1
+    for decision_id, _ in rows:
+        report = await api.post(f"/v1/vetting/decisions/{decision_id}/replay", {}, status=200)
+        assert report["identical"] is True, (decision_id, report["differences"])
+
+
 async def test_replay_uses_the_facts_as_known_then(api: Api, world: World) -> None:
     case = await api.case(
         world["cadre"]["id"],
