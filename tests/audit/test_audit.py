@@ -279,3 +279,147 @@ async def test_the_chain_numbers_are_gapless_and_ordered_by_commit(api: Api) -> 
     everything = sorted((await api.get("/v1/audit-events"))["items"], key=lambda e: e["seq"])
     assert everything[0]["seq"] == 1
     assert everything[0]["prev_hash"] == "0" * 64
+
+
+async def _send(
+    api: Api, method: str, path: str, *, status: int, **kwargs: Any
+) -> tuple[dict[str, Any], list[str]]:
+    request_id = uuid.uuid4().hex
+    headers = {**api.headers, "X-Request-ID": request_id, **kwargs.pop("headers", {})}
+    response = await api.http.request(method, path, headers=headers, **kwargs)
+    assert response.status_code == status, response.text
+    return response.json(), [e["action"] for e in await _events_for(api, request_id)]
+
+
+async def test_the_remaining_writes_append_exactly_one_event_each(api: Api) -> None:
+    """Unpublishing, webhook changes and redelivery, every consultation step after the request,
+    form receipt and apply, and imports."""
+    from tests.forms import lrmx
+    from tests.forms.test_api import YEAR, form_elements
+
+    city = await api.org_unit("泸州市人民政府")
+    county = await api.org_unit("叙永县人民政府", level="county", parent_id=city["id"])
+    await api.org_unit(
+        "泸州市应急管理局",
+        kind="government_department",
+        parent_id=city["id"],
+        document_prefix="泸应急意",
+    )
+    issuer = (await api.get("/v1/org-units", name="泸州市应急管理局"))["items"][0]
+    cadre = await api.cadre()
+    await api.post_held(cadre["id"], county["id"])
+    assessment = await api.post(
+        "/v1/assessments",
+        {
+            "subject": "org_unit",
+            "org_unit_id": city["id"],
+            "kind": "safety_work",
+            "year": 2024,
+            "grade": "good",
+            "published": True,
+        },
+    )
+    _, actions = await _send(
+        api, "POST", f"/v1/assessments/{assessment['id']}/unpublish", json={}, status=200
+    )
+    assert actions == ["assessment.amended"]
+
+    hook = await api.post(
+        "/v1/webhooks",
+        {"url": "http://127.0.0.1:9/x", "event_types": ["accountability_case.recorded"]},
+    )
+    _, actions = await _send(
+        api, "PATCH", f"/v1/webhooks/{hook['id']}", json={"active": False}, status=200
+    )
+    assert actions == ["webhook.updated"]
+    await _send(api, "PATCH", f"/v1/webhooks/{hook['id']}", json={"active": True}, status=200)
+    await api.case(cadre["id"])
+    delivery = (await api.get(f"/v1/webhooks/{hook['id']}/deliveries"))["items"][0]
+    _, actions = await _send(
+        api, "POST", f"/v1/webhooks/deliveries/{delivery['id']}/redeliver", json={}, status=202
+    )
+    assert actions == ["webhook.redelivery_requested"]
+
+    consultation = await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": cadre["id"],
+            "proposed_org_unit_id": city["id"],
+            "proposed_title": "市长",
+            "requesting_unit": "中共泸州市委组织部",
+        },
+    )
+    path = f"/v1/consultations/{consultation['id']}"
+    _, actions = await _send(api, "POST", f"{path}/redraft", json={}, status=200)
+    assert actions == ["consultation.redrafted"]
+    await api.post(f"{path}/issue", {"issuing_org_unit_id": issuer["id"]}, status=200)
+    _, actions = await _send(
+        api, "POST", f"{path}/close", json={"appointed_on": "2026-01-05"}, status=200
+    )
+    assert actions == ["consultation.close"]
+
+    second = await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": cadre["id"],
+            "proposed_org_unit_id": county["id"],
+            "proposed_title": "县长",
+            "requesting_unit": "中共泸州市委组织部",
+        },
+    )
+    await api.post(
+        f"/v1/consultations/{second['id']}/issue", {"issuing_org_unit_id": issuer["id"]}, status=200
+    )
+    await api.post(f"/v1/consultations/{second['id']}/revoke", {"reason": "撤回"}, status=200)
+    third = await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": cadre["id"],
+            "proposed_org_unit_id": county["id"],
+            "proposed_title": "县长",
+            "requesting_unit": "中共泸州市委组织部",
+        },
+    )
+    await api.post(
+        f"/v1/consultations/{third['id']}/issue", {"issuing_org_unit_id": issuer["id"]}, status=200
+    )
+    await api.case(cadre["id"])  # stale
+    _, actions = await _send(
+        api,
+        "POST",
+        f"/v1/consultations/{third['id']}/reissue",
+        json={"reason": "新增问责记录"},
+        status=201,
+    )
+    assert actions == ["consultation.reissued"]
+
+    number = id_number()
+    form, actions = await _send(
+        api,
+        "POST",
+        "/v1/appointment-forms",
+        content=lrmx(form_elements(number)),
+        headers={"Content-Type": "application/xml"},
+        status=201,
+    )
+    assert actions == ["appointment_form.received"]
+    form_id = form["forms"][0]["form_id"]
+    _, actions = await _send(
+        api,
+        "POST",
+        f"/v1/appointment-forms/{form_id}/apply",
+        json={"assessments": [YEAR - 1]},
+        status=200,
+    )
+    assert actions == ["appointment_form.applied"]
+
+    csv = f"身份证号,考核类型,年度,等次\n{number},年度考核,2023,称职\n".encode()
+    _, actions = await _send(
+        api,
+        "POST",
+        "/v1/imports/assessments",
+        content=csv,
+        headers={"Content-Type": "text/csv"},
+        status=201,
+    )
+    assert actions == ["import.applied"]
