@@ -1,7 +1,7 @@
 """Fuzz the API with schemathesis against its own OpenAPI document (CI runs this).
 
-Starts a throwaway embedded PostgreSQL (or uses TEST_DATABASE_URL's server), loads a little
-data, serves the app on a free loopback port with an admin key, and runs every operation with
+Starts a throwaway embedded PostgreSQL (or uses TEST_DATABASE_URL's server), loads the demo
+data set, serves the app on a free loopback port with an admin key, and runs every operation with
 generated and boundary inputs. Fails on any 5xx or any response that breaks the documented
 schema. Bounded by --max-time.
 """
@@ -37,14 +37,19 @@ def _free_port() -> int:
 
 
 async def _admin_key(url: str) -> str:
+    """Load the demo data set (so that listings, dossiers and the rest answer with real
+    records, checked against their schemas) and make an admin key."""
+    from app import demo
     from app.auth.scopes import Scope
     from app.auth.service import create_client
     from app.config import Settings
     from app.context import system_context
     from app.db import create_engine, create_sessionmaker, unit_of_work
+    from app.security.pii import PiiCipher
 
     engine = create_engine(url, Settings(database_url=url, secret_key=SECRET))
     async with unit_of_work(create_sessionmaker(engine)) as session:
+        await demo.load(session, PiiCipher.from_secret(SECRET))
         issued = await create_client(session, system_context("fuzz"), "fuzz", [Scope.ADMIN])
     await engine.dispose()
     return issued.key
