@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint format fuzz openapi bench clean help
+.PHONY: run test lint format fuzz openapi bench bench-engine bench-import clean help
 
 help:
 	@echo "make run   - set up .venv and serve the API on http://$(HOST):$(PORT) (docs at /docs)"
@@ -50,6 +50,12 @@ fuzz: $(VENV)/.stamp-dev
 
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python bench/run.py
+
+bench-engine: $(VENV)/.stamp-dev
+	$(BIN)/python bench/engine_bench.py
+
+bench-import: $(VENV)/.stamp-dev
+	$(BIN)/python bench/import_bench.py
 
 openapi: $(VENV)/.stamp-dev
 	$(BIN)/vetting openapi
