@@ -204,7 +204,7 @@ async def build(
     cipher: PiiCipher,
     timezone: str,
 ) -> Dossier:
-    cadre = await cadres.get(session, ctx, cadre_id, cipher)
+    cadre = await cadres.get(session, ctx, cadre_id, cipher, as_of, known_at)
     loader = FactsLoader(session, timezone)
     records = await loader.fetch([cadre_id], known_at, whole_rows=True)
     if cadre_id not in records.people:

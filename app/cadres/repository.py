@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,10 +15,13 @@ from app.models import Cadre, CadreStatusEvent, CadreVersion
 from app.records.repository import latest
 
 
-def status_on(day: date) -> Any:
-    """The cadre's status on `day`: the latest effective status event, else serving."""
+def status_on(day: date, known_at: datetime | None = None) -> Any:
+    """The cadre's status on `day` (as known at `known_at`): the latest effective status
+    event, else serving."""
     events = (
-        latest(CadreStatusEvent).where(CadreStatusEvent.change != ChangeKind.REVOKED).subquery()
+        latest(CadreStatusEvent, known_at)
+        .where(CadreStatusEvent.change != ChangeKind.REVOKED)
+        .subquery()
     )
     latest_event = (
         select(events.c.status)
@@ -30,8 +33,8 @@ def status_on(day: date) -> Any:
     return func.coalesce(latest_event, CadreStatus.SERVING.value)
 
 
-def _view(day: date) -> Select[Any]:
-    details = latest(CadreVersion).subquery()
+def _view(day: date, known_at: datetime | None = None) -> Select[Any]:
+    details = latest(CadreVersion, known_at).subquery()
     return select(
         Cadre,
         details.c.version,
@@ -41,7 +44,7 @@ def _view(day: date) -> Select[Any]:
         details.c.recorded_by,
         details.c.name,
         details.c.gender,
-        status_on(day).label("status"),
+        status_on(day, known_at).label("status"),
     ).join(details, details.c.id == Cadre.id)
 
 
@@ -50,8 +53,11 @@ async def by_hash(session: AsyncSession, digest: bytes) -> Cadre | None:
     return result.scalar_one_or_none()
 
 
-async def view(session: AsyncSession, cadre_id: UUID, day: date) -> Any | None:
-    result = await session.execute(_view(day).where(Cadre.id == cadre_id))
+async def view(
+    session: AsyncSession, cadre_id: UUID, day: date, known_at: datetime | None = None
+) -> Any | None:
+    """The cadre's details as known at `known_at` (default: now) and status on `day`."""
+    result = await session.execute(_view(day, known_at).where(Cadre.id == cadre_id))
     return result.one_or_none()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -122,8 +122,17 @@ async def create(
     return await get(session, ctx, cadre.id, cipher)
 
 
-async def get(session: AsyncSession, ctx: Context, cadre_id: UUID, cipher: PiiCipher) -> CadreView:
-    row = await repository.view(session, cadre_id, date.today())
+async def get(
+    session: AsyncSession,
+    ctx: Context,
+    cadre_id: UUID,
+    cipher: PiiCipher,
+    day: date | None = None,
+    known_at: datetime | None = None,
+) -> CadreView:
+    """The cadre as known at `known_at` (default now), with their status on `day` (default
+    today)."""
+    row = await repository.view(session, cadre_id, day or date.today(), known_at)
     if row is None:
         raise NotFound(f"No cadre {cadre_id}.")
     await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id, field="cadre_id")

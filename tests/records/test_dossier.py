@@ -179,3 +179,26 @@ async def test_dossier_lists_inspections_and_overdue_items_of_units_led(api: Api
     assert [i["findings"] for i in dossier["inspections"]] == ["隐患排查不彻底"]
     assert len(dossier["overdue_supervision_items"]) == 1
     assert dossier["overdue_supervision_items"][0]["overdue"] is True
+
+
+async def test_the_dossier_header_is_the_cadre_as_known_then_with_the_status_of_that_day(
+    api: Api,
+) -> None:
+    world = await _career(api)
+    cadre = world["cadre"]
+    await asyncio.sleep(0.01)
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    await api.post(
+        f"/v1/cadres/{cadre['id']}/amendments",
+        {"reason": "更正姓名用字", "changes": {"name": "李明远"}},
+        status=200,
+    )
+    path = f"/v1/cadres/{cadre['id']}/dossier"
+    now = await api.get(path)
+    then = await api.get(path, known_at=before)
+    assert now["cadre"]["name"] == "李明远"
+    assert then["cadre"]["name"] == cadre["name"] != "李明远"
+    early = await api.get(path, as_of="2014-01-01")
+    assert early["cadre"]["status"] == early["status_on_as_of"] == "serving"
+    assert now["cadre"]["status"] == now["status_on_as_of"]
