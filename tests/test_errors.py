@@ -118,3 +118,20 @@ async def test_query_dates_are_iso_8601_in_range_or_refused(
     body = assert_problem(response, 422)
     fields = [e["field"] for e in body["errors"]]  # type: ignore[union-attr]
     assert f"query.{param}" in fields
+
+
+async def test_pages_are_capped_at_500_and_texts_at_their_length(api) -> None:
+    too_many = await api.http.get("/v1/accidents", params={"limit": 501}, headers=api.headers)
+    body = assert_problem(too_many, 422)
+    assert [e["field"] for e in body["errors"]] == ["query.limit"]  # type: ignore[union-attr]
+    assert (
+        await api.http.get("/v1/accidents", params={"limit": 500}, headers=api.headers)
+    ).is_success
+    long_name = await api.http.post(
+        "/v1/org-units",
+        json={"name": "泸" * 201, "kind": "government", "level": "city"},
+        headers=api.headers,
+    )
+    body = assert_problem(long_name, 422)
+    assert [e["field"] for e in body["errors"]] == ["body.name"]  # type: ignore[union-attr]
+    assert (await api.get("/v1/org-units"))["total"] == 0  # nothing written

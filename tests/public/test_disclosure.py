@@ -122,6 +122,20 @@ async def test_etag_and_304(api: Api, results: dict[str, Any]) -> None:
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
+async def test_the_json_results_are_cacheable_too(api: Api, results: dict[str, Any]) -> None:
+    first = await api.http.get("/v1/public/assessment-results", params={"year": 2025})
+    assert first.status_code == 200 and first.headers["cache-control"].startswith("public")
+    etag = first.headers["etag"]
+    again = await api.http.get(
+        "/v1/public/assessment-results", params={"year": 2025}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304 and again.content == b""
+    other_year = await api.http.get(
+        "/v1/public/assessment-results", params={"year": 2024}, headers={"If-None-Match": etag}
+    )
+    assert other_year.status_code == 200 and other_year.headers["etag"] != etag
+
+
 async def test_subtree_filter_and_publishing_is_audited(api: Api, results: dict[str, Any]) -> None:
     await api.post(f"/v1/assessments/{results['hidden']['id']}/publish", {}, status=200)
     scoped = (

@@ -134,6 +134,8 @@ async def test_vetting_outcomes_by_purpose(api: Api, fixture: dict[str, Any]) ->
     by = {p["purpose"]: p for p in stats["by_purpose"]}
     assert set(by) == {"promotion", "commendation"}
     assert by["promotion"]["total"] == 2
+    # Hand-counted: both cadres had a decided case in 2024 (one-vote veto for both purposes).
+    assert (by["promotion"]["ineligible"], by["commendation"]["ineligible"]) == (2, 2)
     assert (
         by["commendation"]["ineligible"]
         + by["commendation"]["eligible"]
@@ -143,3 +145,8 @@ async def test_vetting_outcomes_by_purpose(api: Api, fixture: dict[str, Any]) ->
     assert (await api.get("/v1/stats/vetting", **{"from": "2099-01-01T00:00:00Z"}))[
         "by_purpose"
     ] == []
+    assert (await api.get("/v1/stats/vetting", to="2000-01-01T00:00:00Z"))["by_purpose"] == []
+    window = await api.get(
+        "/v1/stats/vetting", **{"from": "2000-01-01T00:00:00Z", "to": "2099-01-01T00:00:00Z"}
+    )
+    assert sum(p["total"] for p in window["by_purpose"]) == 4
