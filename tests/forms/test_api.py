@@ -334,3 +334,28 @@ async def test_a_form_of_a_cadre_outside_the_clients_jurisdiction_is_refused(
     assert (await api.get(f"/v1/appointment-forms/{received['form_id']}"))["cadre_id"] == cadre[
         "id"
     ]
+
+
+async def test_logs_of_a_form_never_show_family_photo_or_id_number(
+    api: Api, units: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from app.logs import JsonFormatter
+
+    number = id_number()
+    body = lrmx(form_elements(number), family=FAMILY, photo=PHOTO)
+    with caplog.at_level(logging.DEBUG):
+        result = (await send(api, body, vet="promotion"))["forms"][0]
+        await api.get(f"/v1/appointment-forms/{result['form_id']}")
+        await api.http.get(
+            f"/v1/cadres/{result['cadre']['id']}/appointment-form", headers=api.headers
+        )
+        hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Person>&a;</Person>'
+        await send(api, hostile, status=422)
+    text_logged = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert caplog.records, "expected log lines"
+    assert number not in text_logged and number[:17] not in text_logged
+    assert PHOTO[:40] not in text_logged
+    for member in FAMILY:
+        assert member["XingMing"] not in text_logged
