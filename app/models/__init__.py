@@ -11,7 +11,7 @@ from app.models.consultations import (
     OutboxEvent,
 )
 from app.models.forms import AppointmentForm
-from app.models.org_units import OrgUnit
+from app.models.org_units import OrgUnit, OrgUnitVersion
 from app.models.records import (
     VERSIONED_TABLES,
     Accident,
@@ -55,6 +55,7 @@ __all__ = [
     "ImportBatch",
     "Inspection",
     "OrgUnit",
+    "OrgUnitVersion",
     "OutboxEvent",
     "Post",
     "RulebookText",

@@ -11,7 +11,14 @@ from app.context import Context
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.org_units import service
-from app.org_units.schemas import OrgUnit, OrgUnitCreate, OrgUnitFilters, OrgUnitPage, OrgUnitUpdate
+from app.org_units.schemas import (
+    OrgUnit,
+    OrgUnitCreate,
+    OrgUnitFilters,
+    OrgUnitPage,
+    OrgUnitUpdate,
+    OrgUnitVersion,
+)
 
 router = APIRouter(prefix="/v1/org-units", tags=["org-units"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -68,6 +75,21 @@ async def get_org_unit(org_unit_id: UUID, session: SessionDep, ctx: Reader) -> O
 async def update_org_unit(
     org_unit_id: UUID, changes: OrgUnitUpdate, session: SessionDep, ctx: Writer
 ) -> OrgUnit:
-    """Correct a unit's name, division code, key-SOE flag, industry or document prefix
-    (audited with the values before and after)."""
+    """Correct a unit's name, division code, key-SOE flag, industry or document prefix, with
+    the reason: a new version (the old one kept in the history), audited before and after."""
     return OrgUnit.model_validate(await service.update(session, ctx, org_unit_id, changes))
+
+
+@router.get(
+    "/{org_unit_id}/history",
+    response_model=list[OrgUnitVersion],
+    operation_id="get_org_unit_history",
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def get_org_unit_history(
+    org_unit_id: UUID, session: SessionDep, ctx: Reader
+) -> list[OrgUnitVersion]:
+    """Every version of the unit's details, oldest first: who recorded it, when and why."""
+    return [
+        OrgUnitVersion.model_validate(v) for v in await service.history(session, ctx, org_unit_id)
+    ]

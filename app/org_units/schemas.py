@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.domain.enums import Industry, OrgUnitKind, OrgUnitLevel
+from app.domain.enums import ChangeKind, Industry, OrgUnitKind, OrgUnitLevel
 from app.schemas import InputModel, ReadModel
 
 DivisionCode = Annotated[
@@ -56,8 +56,10 @@ class OrgUnitCreate(InputModel):
 
 
 class OrgUnitUpdate(InputModel):
-    """Correctable details; kind, level and place in the tree are fixed."""
+    """Correctable details; kind, level and place in the tree are fixed. The unit keeps every
+    version (`GET /v1/org-units/{id}/history`), with who, when and this reason."""
 
+    reason: Annotated[str, Field(min_length=1, max_length=2000, examples=["单位更名"])]
     name: UnitName | None = None
     division_code: DivisionCode | None = None
     is_key_soe: bool | None = None
@@ -83,8 +85,25 @@ class OrgUnit(ReadModel):
     is_key_soe: bool
     industry: Industry | None
     document_prefix: str | None
+    version: int = Field(description="1, then one more with every correction.")
     created_at: datetime
     updated_at: datetime
+
+
+class OrgUnitVersion(ReadModel):
+    """One version of a unit's correctable details, as recorded."""
+
+    version: int
+    change: ChangeKind
+    change_reason: str | None
+    name: str
+    division_code: str | None
+    is_key_soe: bool
+    industry: Industry | None
+    document_prefix: str | None
+    recorded_at: datetime
+    recorded_by: UUID | None
+    request_id: str | None
 
 
 class OrgUnitFilters(InputModel):

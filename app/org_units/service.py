@@ -1,5 +1,6 @@
 """Org units: the jurisdiction tree. Kind, level and place in the tree never change; other
-details are corrected with an audited before/after."""
+details are corrected by a new version (who, when, why; the old one kept) with an audited
+before/after."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.context import Context
-from app.domain.enums import OrgUnitLevel
+from app.domain.enums import ChangeKind, OrgUnitLevel
 from app.errors import Forbidden, NotFound, Unprocessable
-from app.models import OrgUnit
+from app.models import OrgUnit, OrgUnitVersion
 from app.org_units import repository
 from app.org_units.schemas import OrgUnitCreate, OrgUnitFilters, OrgUnitUpdate
 
@@ -41,8 +42,12 @@ def _snapshot(unit: OrgUnit) -> dict[str, object]:
     }
 
 
-async def get(session: AsyncSession, ctx: Context, org_unit_id: UUID) -> OrgUnit:
-    unit = await session.get(OrgUnit, org_unit_id)
+async def get(
+    session: AsyncSession, ctx: Context, org_unit_id: UUID, lock: bool = False
+) -> OrgUnit:
+    """The unit; `lock` holds it (FOR UPDATE) so that concurrent corrections number their
+    versions one after the other."""
+    unit = await session.get(OrgUnit, org_unit_id, with_for_update=lock)
     if unit is None:
         raise NotFound(f"No org unit {org_unit_id}.")
     await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id, field="org_unit_id")
@@ -81,15 +86,36 @@ async def create(session: AsyncSession, ctx: Context, payload: OrgUnitCreate) ->
     session.add(unit)
     await session.flush()
     await session.refresh(unit)
+    _add_version(session, ctx, unit, ChangeKind.CREATED, None)
     audit(session, ctx, "org_unit.created", "org_unit", unit.id, {"after": _snapshot(unit)})
     return unit
+
+
+def _add_version(
+    session: AsyncSession, ctx: Context, unit: OrgUnit, change: ChangeKind, reason: str | None
+) -> None:
+    session.add(
+        OrgUnitVersion(
+            org_unit_id=unit.id,
+            version=unit.version,
+            change=change,
+            change_reason=reason,
+            name=unit.name,
+            division_code=unit.division_code,
+            is_key_soe=unit.is_key_soe,
+            industry=unit.industry,
+            document_prefix=unit.document_prefix,
+            recorded_by=ctx.principal.client_id,
+            request_id=ctx.request_id,
+        )
+    )
 
 
 async def update(
     session: AsyncSession, ctx: Context, org_unit_id: UUID, changes: OrgUnitUpdate
 ) -> OrgUnit:
-    unit = await get(session, ctx, org_unit_id)
-    sent = changes.model_dump(exclude_unset=True)
+    unit = await get(session, ctx, org_unit_id, lock=True)
+    sent = changes.model_dump(exclude_unset=True, exclude={"reason"})
     if not sent:
         raise Unprocessable("Send at least one field to change.", errors=[("body", "empty")])
     if sent.get("is_key_soe") and unit.kind != "state_owned_enterprise":
@@ -101,11 +127,24 @@ async def update(
     for name, value in sent.items():
         setattr(unit, name, value)
     unit.updated_at = datetime.now(UTC)
+    unit.version += 1
     await session.flush()
+    _add_version(session, ctx, unit, ChangeKind.AMENDED, changes.reason)
     after = _snapshot(unit)
     diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    audit(session, ctx, "org_unit.updated", "org_unit", unit.id, {"changes": diff})
+    summary = {"changes": diff, "reason": changes.reason, "version": unit.version}
+    audit(session, ctx, "org_unit.updated", "org_unit", unit.id, summary)
     return unit
+
+
+async def history(session: AsyncSession, ctx: Context, org_unit_id: UUID) -> list[OrgUnitVersion]:
+    await get(session, ctx, org_unit_id)
+    query = (
+        select(OrgUnitVersion)
+        .where(OrgUnitVersion.org_unit_id == org_unit_id)
+        .order_by(OrgUnitVersion.version)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 def _conditions(ctx: Context, filters: OrgUnitFilters) -> list[ColumnElement[bool]]:

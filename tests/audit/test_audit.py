@@ -36,7 +36,9 @@ async def test_every_write_endpoint_appends_exactly_one_event(api: Api) -> None:
         {"name": "泸州市人民政府", "kind": "government", "level": "city"},
     )
     assert [e["action"] for e in events] == ["org_unit.created"]
-    _, events = await _write(api, "PATCH", f"/v1/org-units/{unit['id']}", {"name": "泸州市政府"})
+    _, events = await _write(
+        api, "PATCH", f"/v1/org-units/{unit['id']}", {"name": "泸州市政府", "reason": "更名"}
+    )
     assert [e["action"] for e in events] == ["org_unit.updated"]
     cadre, events = await _write(
         api, "POST", "/v1/cadres", {"id_number": id_number(), "name": "甲"}
