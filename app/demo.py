@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cadres import service as cadres
 from app.cadres.schemas import CadreCreate
 from app.context import Context, system_context
+from app.domain.enums import CONTRIBUTION_AREAS, CommendationKind
 from app.domain.idnumber import check_character
 from app.models import OrgUnit
 from app.org_units import service as org_units
@@ -339,6 +340,28 @@ async def _assessments(demo: Demo) -> None:
                 published=True,
                 grade=demo.rng.choice(["excellent", "competent", "competent"]),
             )
+        # 目标考核, 绩效考核 and 任期考核 for some: every kind of cadre assessment appears.
+        if demo.rng.random() < 0.25:
+            for kind in ("target", "performance"):
+                await demo.record(
+                    "assessment",
+                    subject="cadre",
+                    cadre_id=person["id"],
+                    kind=kind,
+                    year=2024,
+                    published=False,
+                    grade=demo.rng.choice(grades),
+                )
+        if demo.rng.random() < 0.1:
+            await demo.record(
+                "assessment",
+                subject="cadre",
+                cadre_id=person["id"],
+                kind="term",
+                year=2023,
+                published=False,
+                grade=demo.rng.choice(grades),
+            )
     for _key, unit in demo.units.items():
         if unit["kind"] not in ("government", "state_owned_enterprise", "industrial_park"):
             continue
@@ -465,33 +488,39 @@ async def _cases(demo: Demo, accidents: list[dict[str, Any]]) -> None:
         if index == 7:
             kind = BY_NAME["accountability_case"]
             await records.revoke(demo.session, demo.ctx, kind, row.id, "复查后撤销问责决定")
-    for person in demo.rng.sample(demo.people, 4):
+    # Accountability without an accident: the seed's other circumstances.
+    for person, (circumstance, summary) in zip(
+        demo.rng.sample(demo.people, len(OTHER_CASES)), OTHER_CASES, strict=True
+    ):
         await demo.record(
             "accountability_case",
             cadre_id=person["id"],
-            circumstance="duties_not_performed",
+            circumstance=circumstance,
             status="decided",
             opened_on=date(2024, 3, 1),
             decision_date=date(2024, 5, 20),
             authority="中共泸州市委",
             methods=["notification"],
-            summary="安全生产责任清单未落实，督查督办事项逾期未整改",
+            summary=summary,
         )
 
 
+OTHER_CASES = [
+    ("duties_not_performed", "安全生产责任清单未落实，督查督办事项逾期未整改"),
+    ("duties_not_performed", "未按规定组织开展安全生产检查"),
+    ("duties_not_performed", "重大事故隐患挂牌督办事项未按期销号"),
+    ("obstruction", "干预、阻挠安全生产监管执法"),
+    ("other", "安全生产工作部署会议精神未传达落实"),
+]
+
+
 async def _other_records(demo: Demo) -> None:
-    areas = [
-        "strengthening_safety_work",
-        "preventing_accidents",
-        "rectifying_major_hazards",
-        "organising_rescue",
-        "advancing_safety_science",
-    ]
+    areas = sorted(CONTRIBUTION_AREAS)
     for person in demo.rng.sample(demo.people, 20):
         await demo.record(
             "commendation",
             cadre_id=person["id"],
-            kind=demo.rng.choice(["commendation", "merit_third", "circulated_praise"]),
+            kind=demo.rng.choice(list(CommendationKind)).value,
             basis=demo.rng.choice([*areas, "excellent_assessment"]),
             year=2024,
             awarded_on=date(2025, 2, 10),

@@ -64,6 +64,17 @@ async def _everything(settings: Settings) -> dict[str, Any]:
             found["retired"] = await page("/v1/cadres", status="retired")
             for kind in RECORD_LISTS:
                 found[kind] = await page(f"/v1/{kind}")
+            found["assessment_kinds"] = {
+                kind: (await page("/v1/assessments", kind=kind))["total"]
+                for kind in (
+                    "annual",
+                    "safety_duty",
+                    "target",
+                    "performance",
+                    "term",
+                    "safety_work",
+                )
+            }
             cadre = found["cadres"]["items"][0]["id"]
             check = await http.post(
                 "/v1/vetting/checks",
@@ -92,4 +103,13 @@ def test_the_demo_is_a_realistic_luzhou(demo: Settings) -> None:
         posts_per_cadre[post["cadre_id"]] = posts_per_cadre.get(post["cadre_id"], 0) + 1
     assert max(posts_per_cadre.values()) >= 2  # transferred cadres
     circumstances = {c["circumstance"] for c in found["accountability-cases"]["items"]}
-    assert len(circumstances) >= 3
+    assert circumstances == {
+        "accident_responsibility",
+        "reporting_failure",
+        "duties_not_performed",
+        "obstruction",
+        "other",
+    }
+    assert all(found["assessment_kinds"].values()), found["assessment_kinds"]
+    commendation_kinds = {c["kind"] for c in found["commendations"]["items"]}
+    assert len(commendation_kinds) >= 5
