@@ -250,3 +250,62 @@ async def test_an_amended_case_is_announced_and_its_eligibility_change_too(
         {"before": "eligible", "after": "pending"},
         {"before": "pending", "after": "ineligible"},
     ]
+
+
+async def test_retries_back_off_exponentially(
+    api: Api, app: FastAPI, receiver: Receiver, settings: Settings, engine: Any
+) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    hook = await subscribe(api, receiver, "accountability_case.recorded")
+    receiver.script = [500, 500, 500]
+    await api.case((await api.cadre())["id"])
+    worker = Worker(
+        app.state.sessionmaker,
+        settings.model_copy(update={"webhook_backoff_seconds": 10, "webhook_max_attempts": 5}),
+    )
+    waits = []
+    for _ in range(3):
+        assert await worker.run_once() == 1
+        delivery = (await api.get(f"/v1/webhooks/{hook['id']}/deliveries"))["items"][0]
+        last = datetime.fromisoformat(delivery["history"][-1]["attempted_at"])
+        waits.append((datetime.fromisoformat(delivery["next_attempt_at"]) - last).total_seconds())
+        assert await worker.run_once() == 0  # not due yet
+        async with engine.begin() as conn:  # let time pass
+            await conn.execute(
+                text("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = :id"),
+                {"id": delivery["id"]},
+            )
+    assert [round(w) for w in waits] == [10, 20, 40]
+
+
+async def test_the_worker_command_delivers(
+    api: Api, receiver: Receiver, settings: Settings
+) -> None:
+    import os
+    import sys
+
+    await subscribe(api, receiver, "accountability_case.recorded")
+    case = await api.case((await api.cadre())["id"])
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "VETTING_SECRET_KEY": settings.resolved_secret_key(),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "worker",
+        "--once",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert "attempted 1 deliveries" in out.decode()
+    assert [r["body"]["data"]["case_id"] for r in receiver.received] == [case["id"]]
+    assert receiver.received[0]["valid"]
