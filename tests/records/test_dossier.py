@@ -175,10 +175,47 @@ async def test_dossier_lists_inspections_and_overdue_items_of_units_led(api: Api
             "due_on": "2018-03-01",
         },
     )
+    # Completed on time: never overdue; due after the cadre left: not theirs; open and due
+    # while they served: overdue once the day has passed.
+    for task, due_on, completed_on in (
+        ("按期完成", "2018-06-30", "2018-06-20"),
+        ("尚未到期", "2019-06-30", None),
+        ("离任后到期", "2020-06-30", None),
+    ):
+        await api.post(
+            "/v1/supervision-items",
+            {
+                "org_unit_id": gulin["id"],
+                "task": task,
+                "assigned_on": "2018-01-01",
+                "due_on": due_on,
+                **({"completed_on": completed_on} if completed_on else {}),
+            },
+        )
     dossier = await api.get(f"/v1/cadres/{world['cadre']['id']}/dossier")
     assert [i["findings"] for i in dossier["inspections"]] == ["隐患排查不彻底"]
-    assert len(dossier["overdue_supervision_items"]) == 1
+    assert [i["task"] for i in dossier["overdue_supervision_items"]] == ["整改", "尚未到期"]
     assert dossier["overdue_supervision_items"][0]["overdue"] is True
+    earlier = await api.get(f"/v1/cadres/{world['cadre']['id']}/dossier", as_of="2019-03-01")
+    assert [i["task"] for i in earlier["overdue_supervision_items"]] == ["整改"]
+    # The listing's overdue_on filter: open past due on that day.
+    on_day = await api.get("/v1/supervision-items", overdue_on="2019-07-15")
+    assert sorted(i["task"] for i in on_day["items"]) == ["尚未到期", "整改"]
+    assert (await api.get("/v1/supervision-items", overdue_on="2018-02-01"))["total"] == 0
+
+    consultation = await api.post(
+        "/v1/consultations",
+        {
+            "cadre_id": world["cadre"]["id"],
+            "proposed_org_unit_id": world["units"][0]["id"],
+            "proposed_title": "副市长",
+            "requesting_unit": "中共泸州市委组织部",
+        },
+    )
+    compiled = await api.get(f"/v1/consultations/{consultation['id']}/dossier")
+    assert [i["findings"] for i in compiled["dossier"]["inspections"]] == ["隐患排查不彻底"]
+    overdue = compiled["dossier"]["overdue_supervision_items"]
+    assert [i["task"] for i in overdue] == ["整改", "尚未到期"]
 
 
 async def test_the_dossier_header_is_the_cadre_as_known_then_with_the_status_of_that_day(
