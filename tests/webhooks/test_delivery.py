@@ -309,3 +309,42 @@ async def test_the_worker_command_delivers(
     assert "attempted 1 deliveries" in out.decode()
     assert [r["body"]["data"]["case_id"] for r in receiver.received] == [case["id"]]
     assert receiver.received[0]["valid"]
+
+
+async def test_a_change_that_fails_before_commit_leaves_no_event(
+    api: Api, receiver: Receiver, engine: Any
+) -> None:
+    """The outbox row is written in the change's transaction: when anything later in that
+    transaction fails, the case and its event are both gone."""
+    from sqlalchemy import text
+
+    from app import uow
+
+    await subscribe(api, receiver, "accountability_case.recorded")
+    cadre = await api.cadre()
+
+    async def fail_late(session: Any, events: list[Any]) -> None:
+        raise RuntimeError("a fault after the events were published")
+
+    uow._handlers.append(fail_late)
+    try:
+        response = await api.http.post(
+            "/v1/accountability-cases",
+            json={
+                "cadre_id": cadre["id"],
+                "circumstance": "other",
+                "status": "under_investigation",
+                "opened_on": "2024-01-01",
+            },
+            headers=api.headers,
+        )
+    finally:
+        uow._handlers.remove(fail_late)
+    assert response.status_code == 500
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM outbox_events"))).scalar() == 0
+        cases = await conn.execute(text("SELECT count(*) FROM accountability_cases"))
+        assert cases.scalar() == 0
+    await api.case(cadre["id"])  # the next change publishes as usual
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM outbox_events"))).scalar() == 1
