@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cadres import service as cadres
 from app.cadres.schemas import Cadre
 from app.context import Context
-from app.domain.enums import CadreStatus, ChangeKind, OrgUnitKind, OrgUnitLevel, SafetyRole
+from app.domain.enums import (
+    CadreStatus,
+    CaseStatus,
+    ChangeKind,
+    OrgUnitKind,
+    OrgUnitLevel,
+    SafetyRole,
+)
 from app.errors import NotFound
 from app.models import Inspection, SupervisionItem
 from app.records import repository
@@ -69,6 +76,13 @@ class UnitAssessmentEntry(AssessmentRead):
     post_held: PostHeld
 
 
+class CaseEntry(CaseRead):
+    status_on_as_of: CaseStatus = Field(
+        description="The case as it stood on as_of: a case decided later was still under "
+        "investigation then."
+    )
+
+
 class Dossier(BaseModel):
     cadre: Cadre
     as_of: date
@@ -81,7 +95,7 @@ class Dossier(BaseModel):
         description="Safety-work assessments of units the cadre held a post in, for those years."
     )
     accidents: list[AccidentEntry]
-    accountability_cases: list[CaseRead]
+    accountability_cases: list[CaseEntry]
     commendations: list[CommendationRead]
     contributions: list[ContributionRead]
     investigations: list[InvestigationRead]
@@ -191,6 +205,13 @@ async def _unit_items(
     return sorted(found, key=lambda e: e.inspected_on), sorted(overdue, key=lambda e: e.due_on)
 
 
+def _case_status_on(row: dict[str, Any], as_of: date) -> CaseStatus:
+    decided = row["decision_date"]
+    if row["status"] == CaseStatus.DECIDED and decided and date.fromisoformat(decided) > as_of:
+        return CaseStatus.UNDER_INVESTIGATION
+    return CaseStatus(row["status"])
+
+
 def _dated(records: RecordSet, cadre_id: UUID, kind: str, field: str, as_of: date) -> list[Any]:
     return [r for r in _own(records, cadre_id, kind) if date.fromisoformat(r[field]) <= as_of]
 
@@ -233,7 +254,10 @@ async def build(
         ],
         unit_assessments=_unit_assessments(records, facts, as_of),
         accidents=_accidents(loader, records, facts, as_of),
-        accountability_cases=dated("cases", "opened_on", CaseRead),
+        accountability_cases=[
+            CaseEntry.model_validate({**r, "status_on_as_of": _case_status_on(r, as_of)})
+            for r in _dated(records, cadre_id, "cases", "opened_on", as_of)
+        ],
         commendations=dated("commendations", "awarded_on", CommendationRead),
         contributions=dated("contributions", "achieved_on", ContributionRead),
         investigations=dated("investigations", "conducted_on", InvestigationRead),

@@ -239,3 +239,15 @@ async def test_the_dossier_header_is_the_cadre_as_known_then_with_the_status_of_
     early = await api.get(path, as_of="2014-01-01")
     assert early["cadre"]["status"] == early["status_on_as_of"] == "serving"
     assert now["cadre"]["status"] == now["status_on_as_of"]
+
+
+async def test_a_case_decided_after_as_of_stood_under_investigation_then(api: Api) -> None:
+    world = await _career(api)  # the case: opened 2016-09-01, decided 2016-12-01
+    path = f"/v1/cadres/{world['cadre']['id']}/dossier"
+    during = (await api.get(path, as_of="2016-10-15"))["accountability_cases"]
+    assert [(c["status"], c["status_on_as_of"]) for c in during] == [
+        ("decided", "under_investigation")
+    ]
+    after = (await api.get(path, as_of="2016-12-01"))["accountability_cases"]
+    assert [c["status_on_as_of"] for c in after] == ["decided"]
+    assert (await api.get(path, as_of="2016-08-31"))["accountability_cases"] == []
