@@ -109,9 +109,18 @@ def _latest(table: str, where: str) -> str:
     )
 
 
+# A post's org unit as known at $2: kind and level never change; name, key-SOE flag and
+# industry from the unit's latest version recorded by then (the unit row itself when it has no
+# version rows, as for units loaded in bulk).
 _UNIT = (
-    "json_build_object('id', u.id, 'name', u.name, 'kind', u.kind, 'level', u.level, "
-    "'is_key_soe', u.is_key_soe, 'industry', u.industry)"
+    "json_build_object('id', u.id, 'name', coalesce(uv.name, u.name), 'kind', u.kind, "
+    "'level', u.level, 'is_key_soe', coalesce(uv.is_key_soe, u.is_key_soe), 'industry', "
+    "CASE WHEN uv.org_unit_id IS NULL THEN u.industry ELSE uv.industry END)"
+)
+_UNIT_JOIN = (
+    "JOIN org_units u ON u.id = t.org_unit_id LEFT JOIN LATERAL (SELECT ov.org_unit_id, ov.name, "
+    "ov.is_key_soe, ov.industry FROM org_unit_versions ov WHERE ov.org_unit_id = u.id "
+    "AND ov.recorded_at <= $2 ORDER BY ov.version DESC LIMIT 1) uv ON true"
 )
 # The columns the engine reads (the hot path); the dossier takes whole rows instead.
 _LEAN = {
@@ -177,7 +186,7 @@ def _facts_sql(full: bool) -> str:
             "cadre_id",
             "SELECT * FROM posts",
             full,
-            "JOIN org_units u ON u.id = t.org_unit_id",
+            _UNIT_JOIN,
             f", {_UNIT} AS unit",
         ),
         *(

@@ -251,3 +251,25 @@ async def test_a_case_decided_after_as_of_stood_under_investigation_then(api: Ap
     after = (await api.get(path, as_of="2016-12-01"))["accountability_cases"]
     assert [c["status_on_as_of"] for c in after] == ["decided"]
     assert (await api.get(path, as_of="2016-08-31"))["accountability_cases"] == []
+
+
+async def test_the_career_shows_each_unit_as_it_was_known_then(api: Api) -> None:
+    world = await _career(api)
+    gulin = world["units"][1]
+    await asyncio.sleep(0.01)
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    response = await api.http.patch(
+        f"/v1/org-units/{gulin['id']}",
+        json={"name": "古蔺县人民政府（更名）", "reason": "单位更名"},
+        headers=api.headers,
+    )
+    assert response.status_code == 200
+    path = f"/v1/cadres/{world['cadre']['id']}/dossier"
+
+    def names(dossier: dict[str, Any]) -> set[str]:
+        return {entry["org_unit"]["name"] for entry in dossier["career"]}
+
+    assert "古蔺县人民政府（更名）" in names(await api.get(path))
+    then = names(await api.get(path, known_at=before))
+    assert "古蔺县人民政府" in then and "古蔺县人民政府（更名）" not in then
