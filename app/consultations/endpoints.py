@@ -338,7 +338,8 @@ async def get_opinion_document(
 ) -> Response:
     """The issued opinion as a formal letter (GB/T 9704-2012 layout), HTML or PDF with an
     embedded Chinese font; both carry the SHA-256 of the content."""
-    from app.consultations.render import render_html, render_pdf
+    from app.consultations.pdf import render_pdf
+    from app.consultations.render import render_html
 
     chosen = format or _negotiate(accept)
     row = await _service(request, session, ctx, cipher, settings).load(consultation_id)
