@@ -1,0 +1,33 @@
+"""`vetting demo`: a realistic, deterministic demo data set for the city of Luzhou.
+
+The city's Party committee and government with their departments, an industrial park, three
+key municipal SOEs, the seven districts and counties with their committees, governments,
+departments and townships; about 200 cadres with careers (some transferred, some retired); and
+records of every kind. Everything goes through the services, so it is validated and audited
+like any other write.
+"""
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.demo.builder import Demo
+from app.demo.records import accidents, assessments, cases, other_records
+from app.demo.structure import careers, teams, tree
+from app.models import OrgUnit
+from app.security.pii import PiiCipher
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(OrgUnit))
+
+
+async def load(session: AsyncSession, cipher: PiiCipher) -> dict[str, int]:
+    demo = Demo(session=session, cipher=cipher)
+    await tree(demo)
+    await teams(demo)
+    await careers(demo)
+    await assessments(demo)
+    found = await accidents(demo)
+    await cases(demo, found)
+    await other_records(demo)
+    return {"org_units": len(demo.units), "cadres": len(demo.people), "accidents": len(found)}
