@@ -25,7 +25,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.vetting.facts_loader import FACTS_SQL  # noqa: E402
+from app.vetting.facts_sql import FACTS_SQL  # noqa: E402
 from bench.generate import asyncpg_dsn  # noqa: E402
 
 AUTH_SQL = "SELECT id, scopes, org_unit_id, revoked_at FROM api_clients WHERE key_hash = $1"

@@ -29,7 +29,8 @@ from app.errors import AppError, NotFound, Unprocessable
 from app.models import OrgUnit
 from app.security.pii import PiiCipher
 from app.vetting import repository
-from app.vetting.facts_loader import FactsLoader, org_unit_ref
+from app.vetting.fact_rows import org_unit_ref
+from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
 from app.vetting.rules.facts import CadreFacts, TargetPost, facts_snapshot
