@@ -1,5 +1,6 @@
 """Reading and writing 干部任免审批表 (.lrmx) forms; pure (no database, no web framework)."""
 
+from app.forms.archives import MAX_ARCHIVE_ENTRIES, parse_many
 from app.forms.assessments_text import AssessmentResults, assessments_text, parse_assessments
 from app.forms.career import (
     Career,
@@ -10,13 +11,11 @@ from app.forms.career import (
     parse_career,
 )
 from app.forms.lrmx import (
-    MAX_ARCHIVE_ENTRIES,
     MAX_FORM_BYTES,
     Education,
     FormError,
     LrmxForm,
     parse_lrmx,
-    parse_many,
     write_lrmx,
 )
 

@@ -7,8 +7,7 @@ import zipfile
 
 import pytest
 
-from app.forms import FormError, LrmxForm, parse_many
-from app.forms import lrmx as lrmx_module
+from app.forms import FormError, LrmxForm, archives, parse_many
 from tests.forms import FULL, lrmx
 
 
@@ -79,7 +78,7 @@ def test_an_entry_that_unpacks_too_big_is_refused_without_unpacking_it() -> None
 def test_an_archive_that_unpacks_too_big_in_total_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(lrmx_module, "MAX_ARCHIVE_UNCOMPRESSED", 10_000)
+    monkeypatch.setattr(archives, "MAX_ARCHIVE_UNCOMPRESSED", 10_000)
     entries = {f"{i}.lrmx": b"<Person>" + b" " * 3000 + b"</Person>" for i in range(5)}
     with pytest.raises(FormError, match="more than 10000 bytes"):
         parse_many(archive(entries), "x.zip")
@@ -106,6 +105,6 @@ def test_a_file_named_zip_that_is_not_one_is_refused() -> None:
 
 
 def test_an_oversized_archive_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lrmx_module, "MAX_ARCHIVE_BYTES", 100)
+    monkeypatch.setattr(archives, "MAX_ARCHIVE_BYTES", 100)
     with pytest.raises(FormError, match="at most 100"):
         parse_many(archive({"a.lrmx": lrmx(FULL)}), "x.zip")
