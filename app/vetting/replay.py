@@ -12,7 +12,7 @@ from app.errors import NotFound
 from app.vetting import repository
 from app.vetting.rulebooks import Rulebooks, parse_text
 from app.vetting.rules import Rulebook, comparable, decision_from_dict, diff, evaluate
-from app.vetting.rules.facts import facts_from_snapshot
+from app.vetting.rules.snapshot import facts_from_snapshot
 from app.vetting.schemas import Difference, ReplayResult, RulebookRefOut
 
 

@@ -33,7 +33,8 @@ from app.vetting.fact_rows import org_unit_ref
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
-from app.vetting.rules.facts import CadreFacts, TargetPost, facts_snapshot
+from app.vetting.rules.facts import CadreFacts, TargetPost
+from app.vetting.rules.snapshot import facts_snapshot
 from app.vetting.schemas import CheckRequest
 
 

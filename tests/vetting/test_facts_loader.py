@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.db import unit_of_work
 from app.vetting.facts_loader import FactsLoader
-from app.vetting.rules.facts import facts_snapshot
+from app.vetting.rules.snapshot import facts_snapshot
 from tests.factories import Api
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from uuid import UUID
 
 from app.domain.enums import Purpose
-from app.vetting.rules import facts as facts_module
+from app.vetting.rules import snapshot
 from app.vetting.rules.case_rules import case_findings
 from app.vetting.rules.context import EvalContext
 from app.vetting.rules.decision import (
@@ -67,9 +67,7 @@ def evaluate(
             "eligible_from": eligible_from_of(outcome, findings, as_of),
             "findings": findings,
             "rulebook": rulebook.ref,
-            "facts_sha256": facts_module.facts_sha256(facts)
-            if facts_sha256 is None
-            else facts_sha256,
+            "facts_sha256": snapshot.facts_sha256(facts) if facts_sha256 is None else facts_sha256,
             "decision_id": None,
             "evaluated_at": None,
         },

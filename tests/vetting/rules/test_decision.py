@@ -33,9 +33,10 @@ from app.vetting.rules import (
     diff,
 )
 from app.vetting.rules.decision import eligible_from_of, outcome_of
-from app.vetting.rules.facts import CadreFacts, facts_sha256
+from app.vetting.rules.facts import CadreFacts
 from app.vetting.rules.messages import render
 from app.vetting.rules.rulebook import default_rulebook
+from app.vetting.rules.snapshot import facts_sha256
 from tests.vetting.rules import (
     HOME,
     accident,

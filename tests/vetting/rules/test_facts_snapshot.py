@@ -54,6 +54,9 @@ from app.vetting.rules.facts import (
     StatusEventFact,
     TargetPost,
     UnitAssessmentFact,
+)
+from app.vetting.rules.rulebook import default_rulebook
+from app.vetting.rules.snapshot import (
     canonical_json,
     facts_from_snapshot,
     facts_sha256,
@@ -61,7 +64,6 @@ from app.vetting.rules.facts import (
     from_dict,
     to_dict,
 )
-from app.vetting.rules.rulebook import default_rulebook
 from tests.vetting.rules import accident, cadre, case, post
 
 CST = timezone(timedelta(hours=8))
