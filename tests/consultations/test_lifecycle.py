@@ -1,81 +1,15 @@
 """Consultations end to end: every path of the workflow, numbering under concurrency, the
-letter in HTML and PDF, verification, staleness."""
+letter in HTML and PDF, verification, staleness (the dossier and listings: test_dossier.py)."""
 
 import asyncio
 import io
 from datetime import date, timedelta
-from typing import Any
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.consultations.world import ACCIDENT_AT, DECIDED, OPENED, YEAR, World, issue, request
 from tests.factories import Api
-
-World = dict[str, Any]
-YEAR = date.today().year
-# Record dates relative to today, so that no test depends on the time of year it runs.
-OPENED = (date.today() - timedelta(days=60)).isoformat()
-DECIDED = (date.today() - timedelta(days=30)).isoformat()
-ACCIDENT_AT = f"{(date.today() - timedelta(days=62)).isoformat()}T10:00:00+08:00"
-
-
-@pytest.fixture
-async def world(api: Api) -> World:
-    city = await api.org_unit("泸州市人民政府")
-    emergency = await api.org_unit(
-        "泸州市应急管理局",
-        kind="government_department",
-        parent_id=city["id"],
-        document_prefix="泸应急意",
-    )
-    county = await api.org_unit("叙永县人民政府", level="county", parent_id=city["id"])
-    soe = await api.org_unit(
-        "泸州市兴泸投资集团有限公司",
-        kind="state_owned_enterprise",
-        parent_id=city["id"],
-        is_key_soe=True,
-        industry="gas",
-    )
-    cadre = await api.cadre("赵建国")
-    await api.post_held(
-        cadre["id"],
-        county["id"],
-        start="2019-03-01",
-        title="副县长",
-        position="deputy",
-        safety_role="safety_lead",
-    )
-    await api.post(
-        "/v1/assessments",
-        {
-            "subject": "cadre",
-            "cadre_id": cadre["id"],
-            "kind": "annual",
-            "year": YEAR - 1,
-            "grade": "competent",
-        },
-    )
-    return {"city": city, "emergency": emergency, "county": county, "soe": soe, "cadre": cadre}
-
-
-async def request(api: Api, world: World, status: int = 201, **extra: Any) -> dict[str, Any]:
-    body = {
-        "cadre_id": world["cadre"]["id"],
-        "proposed_org_unit_id": world["soe"]["id"],
-        "proposed_title": "董事长",
-        "requesting_unit": "中共泸州市委组织部",
-        "letter_reference": f"泸委组函〔{YEAR}〕8号",
-        **extra,
-    }
-    return await api.post("/v1/consultations", body, status=status)
-
-
-async def issue(
-    api: Api, world: World, consultation: dict[str, Any], status: int = 200, **extra: Any
-) -> dict[str, Any]:
-    body = {"issuing_org_unit_id": world["emergency"]["id"], **extra}
-    return await api.post(f"/v1/consultations/{consultation['id']}/issue", body, status=status)
 
 
 async def test_no_objection_path_issues_a_numbered_letter(api: Api, world: World) -> None:
@@ -350,94 +284,6 @@ async def test_twenty_concurrent_issues_take_twenty_consecutive_numbers(
         int(i["opinion"]["document_number"].split("〕")[1].removesuffix("号")) for i in issued
     )
     assert numbers == list(range(1, 21))
-
-
-async def test_bad_requests_are_clear_problems(api: Api, world: World) -> None:
-    problem = await request(api, world, status=404, cadre_id="00000000-0000-0000-0000-000000000001")
-    assert problem["errors"][0]["field"] == "body.cadre_id"
-    problem = await request(
-        api,
-        world,
-        status=422,
-        purpose="soe_head_appointment",
-        proposed_org_unit_id=world["county"]["id"],
-    )
-    assert problem["errors"][0]["field"] == "body.proposed_org_unit_id"
-    no_prefix = await api.post(
-        f"/v1/consultations/{(await request(api, world))['id']}/issue",
-        {"issuing_org_unit_id": world["county"]["id"]},
-        status=422,
-    )
-    assert no_prefix["errors"][0]["field"] == "body.issuing_org_unit_id"
-
-
-async def test_dossier_and_overdue_listing(api: Api, world: World) -> None:
-    late = await request(api, world, reply_by=(date.today() - timedelta(days=2)).isoformat())
-    await request(api, world, reply_by=(date.today() + timedelta(days=10)).isoformat())
-    assert late["overdue"] is True
-    overdue = await api.get("/v1/consultations", overdue="true")
-    assert [c["id"] for c in overdue["items"]] == [late["id"]]
-    dossier = await api.get(f"/v1/consultations/{late['id']}/dossier")
-    assert dossier["dossier"]["cadre"]["name"] == "赵建国"
-    assert dossier["decision"]["purpose"] == "soe_head_appointment"
-    assert [p["title"] for p in dossier["dossier"]["career"]] == ["副县长"]
-
-
-async def test_the_dossier_holds_the_last_three_years_of_assessments(
-    api: Api, world: World
-) -> None:
-    for year in (YEAR - 5, YEAR - 4, YEAR - 3, YEAR - 2):
-        await api.post(
-            "/v1/assessments",
-            {
-                "subject": "cadre",
-                "cadre_id": world["cadre"]["id"],
-                "kind": "annual",
-                "year": year,
-                "grade": "competent",
-            },
-        )
-    await api.post(
-        "/v1/assessments",
-        {
-            "subject": "cadre",
-            "cadre_id": world["cadre"]["id"],
-            "kind": "safety_duty",
-            "year": YEAR,
-            "grade": "excellent",
-        },
-    )
-    consultation = await request(api, world)
-    dossier = await api.get(f"/v1/consultations/{consultation['id']}/dossier")
-    years = sorted(a["year"] for a in dossier["dossier"]["assessments"])
-    assert years == [YEAR - 3, YEAR - 2, YEAR - 1, YEAR]
-
-
-async def test_listing_filters_by_state_candidate_requester_and_due_date(
-    api: Api, world: World
-) -> None:
-    other = await api.cadre("钱立新")
-    soon = (date.today() + timedelta(days=3)).isoformat()
-    later = (date.today() + timedelta(days=30)).isoformat()
-    first = await request(api, world, reply_by=soon)
-    second = await request(api, world, reply_by=later, requesting_unit="泸州市国资委")
-    third = await request(api, world, cadre_id=other["id"], reply_by=later)
-    issued = await issue(api, world, first)
-
-    def ids(page: dict[str, Any]) -> set[str]:
-        return {c["id"] for c in page["items"]}
-
-    assert ids(await api.get("/v1/consultations", state="issued")) == {issued["id"]}
-    assert ids(await api.get("/v1/consultations", state="drafted")) == {second["id"], third["id"]}
-    assert ids(await api.get("/v1/consultations", cadre_id=other["id"])) == {third["id"]}
-    by_unit = await api.get("/v1/consultations", requesting_unit="泸州市国资委")
-    assert ids(by_unit) == {second["id"]}
-    assert ids(await api.get("/v1/consultations", due_before=soon)) == {first["id"]}
-    page = await api.get("/v1/consultations", limit="2")
-    assert page["total"] == 3 and len(page["items"]) == 2
-    bad = await api.http.get("/v1/consultations", params={"state": "lost"}, headers=api.headers)
-    assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "query.state"
 
 
 async def test_a_reissue_supersedes_an_expired_opinion(
