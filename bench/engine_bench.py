@@ -66,8 +66,8 @@ from app.vetting.rules.facts import (
     StatusEventFact,
     TargetPost,
     UnitAssessmentFact,
-    facts_sha256,
 )
+from app.vetting.rules.snapshot import facts_sha256
 
 AS_OF = date(2025, 6, 1)
 KNOWN_AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
