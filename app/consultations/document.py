@@ -1,5 +1,5 @@
-"""The issued opinion as a document: a plain view model (no I/O) rendered to HTML and PDF by
-`render.py`, with a SHA-256 over its canonical content that anyone can recompute."""
+"""The issued opinion as a document: a plain view model (no I/O) rendered by `render.py` (HTML)
+and `pdf.py` (PDF), with a SHA-256 over its canonical content that anyone can recompute."""
 
 from __future__ import annotations
 
