@@ -80,8 +80,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     from app.uow import finalize
 
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    idempotency = getattr(request.state, "idempotency", None)
     async with maker() as session:
         try:
+            if idempotency is not None:  # the claim commits with the write or not at all
+                from app.idempotency import claim
+
+                await claim(session, idempotency)
             yield session
             await finalize(session)
             await session.commit()

@@ -17,6 +17,13 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.endpoints import router as health_router
+from app.idempotency import (
+    IdempotencyMiddleware,
+    Replay,
+    idempotent_operations,
+    openapi_parameter,
+    replay_response,
+)
 from app.logs import configure_logging
 from app.middleware import (
     BodySizeLimitMiddleware,
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.engine = create_engine(url, settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     install_error_handlers(app)
+    app.add_exception_handler(Replay, replay_response)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -111,8 +120,9 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
         routes=app.state.documented_routes,
     )
     problem = {"$ref": "#/components/schemas/Problem"}
+    idempotent = idempotent_operations(app.state.documented_routes)
     for path, operations in schema["paths"].items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             invalid = operation["responses"].get("422")
             if invalid and "application/json" in invalid.get("content", {}):
                 # FastAPI's default validation response: ours is a problem document.
@@ -120,6 +130,9 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
             extra = {503: "Database unavailable"} if path not in _ALWAYS_PUBLIC else {}
             if "requestBody" in operation:
                 extra |= {400: "Malformed body", 413: "Body too large"}
+            if (path, method) in idempotent:
+                operation.setdefault("parameters", []).append(openapi_parameter())
+                extra |= {409: "Conflict with the current state", 422: "Validation error"}
             for status, description in extra.items():
                 operation["responses"].setdefault(
                     str(status),

@@ -22,6 +22,20 @@ def id_number(born: date = date(1975, 6, 15), region: str = "510502", male: bool
     return first17 + check_character(first17)
 
 
+def case_body(cadre_id: str, **fields: Any) -> dict[str, Any]:
+    """A decided accountability case: admonishment for responsibility for an accident."""
+    return {
+        "cadre_id": cadre_id,
+        "circumstance": "accident_responsibility",
+        "status": "decided",
+        "opened_on": "2020-06-01",
+        "decision_date": "2020-09-01",
+        "authority": "中共泸州市纪律检查委员会",
+        "methods": ["admonishment"],
+        **fields,
+    }
+
+
 class Api:
     """Thin helpers over an httpx client authenticated as some API client."""
 
@@ -76,14 +90,4 @@ class Api:
         return await self.post("/v1/accidents", body)
 
     async def case(self, cadre_id: str, **fields: Any) -> dict[str, Any]:
-        body = {
-            "cadre_id": cadre_id,
-            "circumstance": "accident_responsibility",
-            "status": "decided",
-            "opened_on": "2020-06-01",
-            "decision_date": "2020-09-01",
-            "authority": "中共泸州市纪律检查委员会",
-            "methods": ["admonishment"],
-            **fields,
-        }
-        return await self.post("/v1/accountability-cases", body)
+        return await self.post("/v1/accountability-cases", case_body(cadre_id, **fields))

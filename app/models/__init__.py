@@ -11,6 +11,7 @@ from app.models.consultations import (
     OutboxEvent,
 )
 from app.models.forms import AppointmentForm
+from app.models.idempotency import IdempotencyKey
 from app.models.org_units import OrgUnit, OrgUnitVersion
 from app.models.records import (
     VERSIONED_TABLES,
@@ -52,6 +53,7 @@ __all__ = [
     "Contribution",
     "DocumentCounter",
     "FactsSnapshot",
+    "IdempotencyKey",
     "ImportBatch",
     "Inspection",
     "OrgUnit",

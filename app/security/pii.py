@@ -41,9 +41,21 @@ class PiiCipher:
         return hmac.new(self.hash_key, id_number.encode(), hashlib.sha256).digest()
 
     def encrypt(self, id_number: str) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
-        return nonce + AESGCM(self.encryption_key).encrypt(nonce, id_number.encode(), b"id")
+        return self.seal(id_number.encode(), b"id")
 
     def decrypt(self, blob: bytes) -> str:
+        return self.unseal(blob, b"id").decode()
+
+    def seal(self, data: bytes, purpose: bytes) -> bytes:
+        """Any other personal data kept at rest (e.g. a stored response that shows an ID
+        number), bound to its `purpose` so a blob cannot be passed off as another kind."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + AESGCM(self.encryption_key).encrypt(nonce, data, purpose)
+
+    def unseal(self, blob: bytes, purpose: bytes) -> bytes:
         nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
-        return AESGCM(self.encryption_key).decrypt(nonce, ciphertext, b"id").decode()
+        return AESGCM(self.encryption_key).decrypt(nonce, ciphertext, purpose)
+
+    def keyed_hash(self, data: bytes, purpose: bytes) -> bytes:
+        """HMAC-SHA256 of `data` under the server's key, separated by `purpose`."""
+        return hmac.new(self.hash_key, purpose + b"\0" + data, hashlib.sha256).digest()
