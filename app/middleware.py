@@ -90,12 +90,12 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
@@ -124,8 +124,8 @@ class BodySizeLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised by the limited `receive` once a body without a declared length runs over."""
 
 
 class UnhandledErrorMiddleware:
@@ -150,7 +150,7 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            if started:
+            if started or isinstance(exc, BodyTooLarge):  # BodySizeLimitMiddleware answers 413
                 raise
             from starlette.requests import Request
 

@@ -1,5 +1,7 @@
 """Every error is RFC 9457 problem+json, including validation, unknown routes and bad methods."""
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -91,6 +93,27 @@ async def test_oversized_body_is_refused_with_413(settings: Settings) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         response = await http.post("/healthz", content=b"x" * 5000)
     assert_problem(response, 413)
+    await app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("extra", [{}, {"Idempotency-Key": "chunked-1"}])
+async def test_an_oversized_body_without_a_declared_length_is_refused_with_413(
+    settings: Settings, extra: dict[str, str]
+) -> None:
+    """Sent in chunks, the size is known only while reading: still 413, never 400 or 500."""
+    small = settings.model_copy(update={"max_body_bytes": 1024})
+    app = create_app(small)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"x" * 500
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        headers = {"Content-Type": "application/json", **extra}
+        response = await http.post("/v1/cadres", content=chunks(), headers=headers)
+    assert_problem(response, 413)
+    assert "1024 bytes" in response.json()["detail"]
     await app.state.engine.dispose()
 
 
