@@ -229,17 +229,11 @@ _HTTP_TITLES = {
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    from app.middleware import BodyTooLarge
+    from app.middleware import BodyTooLarge, body_limit_detail
 
     if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI reports it as a body it cannot parse
         limit = request.app.state.settings.max_body_bytes
-        return problem_response(
-            request,
-            status=413,
-            code="payload-too-large",
-            title="Payload too large",
-            detail=f"The request body exceeds {limit} bytes.",
-        )
+        return await _app_error(request, PayloadTooLarge(body_limit_detail(limit)))
     code, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":

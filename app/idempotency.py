@@ -33,8 +33,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_MEDIA_TYPE, Conflict, FieldError, Unprocessable, problem_body
-from app.middleware import request_header
+from app.errors import Conflict, Unprocessable
+from app.middleware import request_header, send_problem
 from app.security.pii import PiiCipher
 
 log = logging.getLogger(__name__)
@@ -131,14 +131,18 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = request_header(scope, b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or key is None:
+        is_write = scope["type"] == "http" and scope["method"] in WRITE_METHODS
+        key = request_header(scope, b"idempotency-key") if is_write else None
+        if key is None:
             await self.app(scope, receive, send)
             return
         if not _VALID_KEY.match(key):
-            await _refuse(scope, send)
+            message = "1 to 255 visible ASCII characters"
+            refused = Unprocessable(f"{HEADER} must be {message}.", errors=[(FIELD, message)])
+            await send_problem(scope, send, refused)
             return
         body = await _read_body(receive)
+        engine: AsyncEngine = scope["app"].state.engine
         cipher: PiiCipher = scope["app"].state.cipher
         credentials = (request_header(scope, b"authorization") or "").encode("latin-1")
         state = Idempotency(
@@ -149,30 +153,28 @@ class IdempotencyMiddleware:
             path=scope["path"],
         )
         scope.setdefault("state", {})["idempotency"] = state
-        app_state = scope["app"].state
-        storing = self._storing(state, send, app_state.engine, app_state.cipher)
-        await self.app(scope, _replaying(body, receive), storing)
+        await self.app(scope, _replaying(body, receive), _storing(state, send, engine, cipher))
 
-    def _storing(
-        self, state: Idempotency, send: Send, engine: AsyncEngine, cipher: PiiCipher
-    ) -> Send:
-        held: list[Message] = []
 
-        async def storing_send(message: Message) -> None:
-            if not state.claimed:
-                await send(message)
-                return
-            if message["type"] == "http.response.start" and not 200 <= message["status"] < 300:
-                state.claimed = False  # rolled back with the write: nothing to keep
-                await send(message)
-                return
-            held.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                await _store(state, held, engine, cipher)
-                for kept in held:
-                    await send(kept)
+def _storing(state: Idempotency, send: Send, engine: AsyncEngine, cipher: PiiCipher) -> Send:
+    """`send`, holding a claimed 2xx answer back until it is stored."""
+    held: list[Message] = []
 
-        return storing_send
+    async def storing_send(message: Message) -> None:
+        if not state.claimed:
+            await send(message)
+            return
+        if message["type"] == "http.response.start" and not 200 <= message["status"] < 300:
+            state.claimed = False  # rolled back with the write: nothing to keep
+            await send(message)
+            return
+        held.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            await _store(state, held, engine, cipher)
+            for kept in held:
+                await send(kept)
+
+    return storing_send
 
 
 async def _store(
@@ -232,25 +234,6 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replaying_receive
-
-
-async def _refuse(scope: Scope, send: Send) -> None:
-    problem = problem_body(
-        status=422,
-        code=Unprocessable.code,
-        title=Unprocessable.title,
-        detail=f"{HEADER} must be 1 to 255 visible ASCII characters.",
-        instance=scope["path"],
-        request_id=scope.get("state", {}).get("request_id"),
-        errors=[FieldError(field=FIELD, message="1 to 255 visible ASCII characters")],
-    )
-    body = json.dumps(problem).encode()
-    headers = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 422, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def idempotent_operations(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.logs import request_id_var
+
+if TYPE_CHECKING:
+    from app.errors import AppError
 
 access_log = logging.getLogger("app.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -99,29 +104,27 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        import json
+        from app.errors import PayloadTooLarge
 
-        body = json.dumps(
-            {
-                "type": "https://vetting.example.gov.cn/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"The request body exceeds {self.max_bytes} bytes.",
-                "instance": scope["path"],
-                "request_id": scope.get("state", {}).get("request_id"),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(scope, send, PayloadTooLarge(body_limit_detail(self.max_bytes)))
+
+
+def body_limit_detail(max_bytes: int) -> str:
+    return f"The request body exceeds {max_bytes} bytes."
+
+
+async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
+    """Answer `error` as problem+json from a middleware, before the app's handlers run."""
+    from app.errors import PROBLEM_MEDIA_TYPE, error_body
+
+    problem = error_body(error, scope["path"], scope.get("state", {}).get("request_id"))
+    body = json.dumps(problem).encode()
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyTooLarge(Exception):
