@@ -38,6 +38,9 @@ def create_engine(url: str, settings: Settings, **overrides: Any) -> AsyncEngine
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "application_name": "cadre-safety-vetting",
                 "plan_cache_mode": "force_generic_plan",
+                # Dates the database derives from instants are counted in the records' zone,
+                # as the service's clock counts them (never the server's own zone).
+                "TimeZone": settings.timezone,
             },
         },
     }

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app import __version__
+from app import __version__, clock
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    clock.configure(settings.timezone)
     app.state.settings = settings
     app.state.engine = create_engine(url, settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from app import clock
 from app.cli import OPENAPI_PATH
 from app.config import Settings
 from tests.factories import id_number
@@ -167,7 +168,7 @@ def test_a_generated_client_runs_the_whole_journey(
             }
         ),
     )
-    opened, decided = date.today() - timedelta(days=30), date.today() - timedelta(days=20)
+    opened, decided = clock.today() - timedelta(days=30), clock.today() - timedelta(days=20)
     case = create_accountability_case.sync(
         client=client,
         body=CaseCreate.from_dict(
@@ -207,4 +208,4 @@ def test_a_generated_client_runs_the_whole_journey(
         body=IssueRequest.from_dict({"issuing_org_unit_id": str(emergency.id)}),
     )
     assert issued.state.value == "issued"
-    assert issued.opinion.document_number == f"泸应急意〔{date.today().year}〕1号"
+    assert issued.opinion.document_number == f"泸应急意〔{clock.today().year}〕1号"

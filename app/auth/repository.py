@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.models import ApiClient
 
 
@@ -32,5 +32,5 @@ async def add(session: AsyncSession, client: ApiClient) -> None:
 
 
 async def revoke(session: AsyncSession, client: ApiClient) -> None:
-    client.revoked_at = datetime.now(UTC)
+    client.revoked_at = clock.now()
     await session.flush()

@@ -1,11 +1,11 @@
 """Cadres: create, look up, list, amend, history, dossier."""
 
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from app import clock
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.cadres import dossier, service
@@ -129,8 +129,8 @@ async def get_cadre_dossier(
         session,
         ctx,
         cadre_id,
-        as_of or date.today(),
-        known_at or datetime.now(UTC),
+        as_of or clock.today(),
+        known_at or clock.now(),
         cipher,
         settings.timezone,
     )

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from app import clock
 from app.domain import idnumber
 from app.domain.enums import CadreStatus, Gender
 from app.schemas import AmendmentBase, InputModel, IsoDate, RecordMeta
@@ -27,7 +28,7 @@ IdNumberText = Annotated[
 
 def _valid_id_number(value: str) -> str:
     try:
-        return idnumber.parse(value).value
+        return idnumber.parse(value, today=clock.today()).value
     except idnumber.InvalidIdNumber as exc:
         raise ValueError(str(exc)) from None
 
@@ -48,7 +49,7 @@ class CadreCreate(InputModel):
     @model_validator(mode="after")
     def matches_id_number(self) -> Self:
         try:
-            parsed = idnumber.parse(self.id_number)
+            parsed = idnumber.parse(self.id_number, today=clock.today())
         except idnumber.InvalidIdNumber as exc:
             raise _error("id_number", str(exc)) from None
         if self.birth_date is not None and self.birth_date != parsed.birth_date:

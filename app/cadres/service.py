@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.auth.scopes import Scope
@@ -132,7 +133,7 @@ async def get(
 ) -> CadreView:
     """The cadre as known at `known_at` (default now), with their status on `day` (default
     today)."""
-    row = await repository.view(session, cadre_id, day or date.today(), known_at)
+    row = await repository.view(session, cadre_id, day or clock.today(), known_at)
     if row is None:
         raise NotFound(f"No cadre {cadre_id}.")
     await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id, field="cadre_id")
@@ -143,7 +144,7 @@ async def lookup(
     session: AsyncSession, ctx: Context, id_number: str, cipher: PiiCipher
 ) -> CadreView:
     try:
-        value = idnumber.parse(id_number).value
+        value = idnumber.parse(id_number, today=clock.today()).value
     except idnumber.InvalidIdNumber as exc:
         from app.errors import Unprocessable
 
@@ -169,7 +170,7 @@ def _conditions(ctx: Context, filters: CadreFilters) -> list[ColumnElement[bool]
         units = select(OrgUnit.id).where(OrgUnit.path.contains([filters.under]))
         conditions.append(Cadre.id.in_(select(Post.cadre_id).where(Post.org_unit_id.in_(units))))
     if filters.status:
-        conditions.append(repository.status_on(date.today()) == filters.status.value)
+        conditions.append(repository.status_on(clock.today()) == filters.status.value)
     return conditions
 
 
@@ -177,7 +178,7 @@ async def page(
     session: AsyncSession, ctx: Context, filters: CadreFilters, cipher: PiiCipher
 ) -> tuple[list[CadreView], int]:
     rows, total = await repository.page(
-        session, _conditions(ctx, filters), date.today(), filters.limit, filters.offset
+        session, _conditions(ctx, filters), clock.today(), filters.limit, filters.offset
     )
     return [present(r, ctx, cipher) for r in rows], total
 

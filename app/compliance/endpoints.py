@@ -1,16 +1,16 @@
 """Responsibility structure (分工): each unit's team on a day, checked against the seed."""
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.auth import jurisdiction
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
@@ -122,10 +122,6 @@ def _finding(f: StructureFinding) -> Finding:
     )
 
 
-def _today(timezone: str) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
-
-
 AsOf = Annotated[IsoDate | None, Query(description="Default today.")]
 
 
@@ -149,7 +145,7 @@ async def get_safety_responsibility(
     if unit is None:
         raise NotFound(f"No org unit {org_unit_id}.")
     await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id)
-    day = as_of or _today(settings.timezone)
+    day = as_of or clock.today()
     teams = await _teams(session, [unit.id], day)
     return _structure(unit, teams.get(unit.id, []), day)
 
@@ -172,7 +168,7 @@ async def get_safety_responsibility_report(
     if await session.get(OrgUnit, under) is None:
         raise NotFound(f"No org unit {under}.")
     await jurisdiction.ensure_org_unit(session, ctx.principal, under, field="query.under")
-    day = as_of or _today(settings.timezone)
+    day = as_of or clock.today()
     units = (
         (
             await session.execute(

@@ -15,7 +15,7 @@ import importlib.resources
 import re
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Literal
 
@@ -24,11 +24,9 @@ from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 
+from app import clock
 from app.consultations.document import OpinionDocument
 from app.consultations.letter import Letter, compose
-
-_CHINA_TZ = timezone(timedelta(hours=8), "CST")
-
 
 # The PDF is laid out in points (fpdf2 unit "pt"): fpdf2 writes some operators (character
 # spacing, the stroke width of the text rendering mode) without converting user units.
@@ -362,7 +360,7 @@ def _creation_date(doc: OpinionDocument) -> datetime:
         if doc.issued_at.tzinfo is None:
             return doc.issued_at.replace(tzinfo=UTC)
         return doc.issued_at
-    return datetime.combine(doc.issued_on, time(0), tzinfo=_CHINA_TZ)
+    return datetime.combine(doc.issued_on, time(0), tzinfo=clock.zone())
 
 
 def render_pdf(doc: OpinionDocument) -> bytes:

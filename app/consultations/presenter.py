@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.config import Settings
 from app.consultations.document import document_from_json
 from app.consultations.schemas import Consultation, Draft, Opinion, Recommendation, Verification
 from app.consultations.workflow import State
 from app.models import Consultation as ConsultationRow
 from app.models import OrgUnit
-
-
-def _today(settings: Settings) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
 
 
 def _draft(row: ConsultationRow) -> Draft | None:
@@ -50,7 +45,7 @@ def _opinion(row: ConsultationRow) -> Opinion | None:
 
 def present(row: ConsultationRow, settings: Settings) -> Consultation:
     waiting = row.state in (State.REQUESTED, State.DRAFTED)
-    overdue = waiting and row.reply_by is not None and row.reply_by < _today(settings)
+    overdue = waiting and row.reply_by is not None and row.reply_by < clock.today()
     name: Any = (row.dossier or {}).get("cadre", {}).get("name")
     return Consultation(
         id=row.id,
@@ -90,7 +85,7 @@ async def verification(
             genuine=False, valid_now=False, detail="The stored opinion does not match its hash."
         )
     state = State(row.state)
-    expired = row.valid_until is not None and row.valid_until < _today(settings)
+    expired = row.valid_until is not None and row.valid_until < clock.today()
     if state is State.ISSUED and expired:
         state = State.EXPIRED
     valid = state is State.ISSUED

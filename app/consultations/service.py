@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import one_event
 from app.audit.service import record as audit
 from app.auth import jurisdiction
@@ -49,9 +49,7 @@ async def change_state(
     """Apply one transition of the table: update the row, log the transition, audit it."""
     before = State(row.state)
     after = next_state(before, action)
-    await repository.set_state(
-        session, row.id, state=after, state_changed_at=datetime.now(UTC), **values
-    )
+    await repository.set_state(session, row.id, state=after, state_changed_at=clock.now(), **values)
     await repository.log_transition(
         session,
         consultation_id=row.id,
@@ -89,7 +87,7 @@ class Consultations:
 
     @property
     def today(self) -> date:
-        return datetime.now(UTC).astimezone(ZoneInfo(self.settings.timezone)).date()
+        return clock.today()
 
     async def _change(
         self, row: Consultation, action: Action, reason: str | None = None, **values: Any
@@ -216,7 +214,7 @@ class Consultations:
             dossier=dossier.model_dump(mode="json"),
             draft_recommendation=recommendation,
             draft_reasons=draft_reasons(decision),
-            drafted_at=datetime.now(UTC),
+            drafted_at=clock.now(),
             draft_outdated=False,
         )
 
@@ -272,8 +270,8 @@ class Consultations:
                 errors=[("body.override_reason", "required when overriding the draft")],
             )
         issuer = await self._issuer(body.issuing_org_unit_id)
-        now = datetime.now(UTC)
-        issued_on = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        now = clock.now()
+        issued_on = clock.local_date(now)
         serial = await repository.next_serial(self.session, issuer.id, issued_on.year)
         number = f"{issuer.document_prefix}〔{issued_on.year}〕{serial}号"
         valid_until = issued_on + timedelta(

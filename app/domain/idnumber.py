@@ -48,7 +48,8 @@ def normalize(text: str) -> str:
     return text.strip().upper()
 
 
-def parse(text: str, *, today: date | None = None) -> IdNumber:
+def parse(text: str, *, today: date) -> IdNumber:
+    """Parse and check an ID number; `today` bounds the birth date (the caller's clock)."""
     value = normalize(text)
     if len(value) != 18:
         raise InvalidIdNumber(f"must be 18 characters, got {len(value)}")
@@ -60,7 +61,7 @@ def parse(text: str, *, today: date | None = None) -> IdNumber:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise InvalidIdNumber(f"birth date {value[6:14]} is not a real date") from None
-    if born.year < 1900 or born > (today or date.today()):
+    if born.year < 1900 or born > today:
         raise InvalidIdNumber(f"birth date {born.isoformat()} is out of range")
     expected = check_character(value[:17])
     if value[17] != expected:

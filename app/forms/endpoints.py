@@ -1,13 +1,13 @@
 """The 干部任免审批表 (.lrmx): a form in, what was read and a vetted answer out; the record out
 as a form."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from app import clock
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.consultations.schemas import Consultation
@@ -223,9 +223,7 @@ async def export_appointment_form(
     if cadre is None:
         raise NotFound(f"No cadre {cadre_id}.")
     await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id)
-    facts = (await FactsLoader(session, settings.timezone).load([cadre_id], datetime.now(UTC)))[
-        cadre_id
-    ]
+    facts = (await FactsLoader(session, settings.timezone).load([cadre_id], clock.now()))[cadre_id]
     details = await current(session, CadreVersion, cadre_id)
     assert details is not None
     last = await session.scalar(

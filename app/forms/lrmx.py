@@ -29,6 +29,7 @@ from defusedxml.common import (
 )
 from defusedxml.ElementTree import fromstring
 
+from app import clock
 from app.domain import idnumber
 from app.domain.enums import Gender
 from app.forms.assessments_text import AssessmentResults, parse_assessments
@@ -207,7 +208,7 @@ def _id_number(text: str) -> idnumber.IdNumber | None:
     if not text:
         return None
     try:
-        return idnumber.parse(text)
+        return idnumber.parse(text, today=clock.today())
     except idnumber.InvalidIdNumber as error:
         raise FormError("ShenFenZheng", f"not a valid ID number: {error}") from None
 

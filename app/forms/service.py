@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import one_event
 from app.auth import jurisdiction
 from app.auth.scopes import Scope
@@ -125,7 +126,7 @@ class FormsService:
         return outcome
 
     async def _outcome(self, row: AppointmentForm, form: LrmxForm, options: Options) -> Any:
-        known_at = datetime.now(UTC)
+        known_at = clock.now()
         facts = (
             await FactsLoader(self.session, self.settings.timezone).load([row.cadre_id], known_at)
         ).get(row.cadre_id)
@@ -217,7 +218,7 @@ class FormsService:
                 "posts": len(created["posts"]),
                 "assessments": len(created["assessments"]),
             }
-        row.applied_at = datetime.now(UTC)
+        row.applied_at = clock.now()
         return created
 
     async def _post(self, cadre_id: UUID, entry: Any, choice: Any) -> UUID:

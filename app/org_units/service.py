@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.context import Context
@@ -126,7 +126,7 @@ async def update(
     before = _snapshot(unit)
     for name, value in sent.items():
         setattr(unit, name, value)
-    unit.updated_at = datetime.now(UTC)
+    unit.updated_at = clock.now()
     unit.version += 1
     await session.flush()
     _add_version(session, ctx, unit, ChangeKind.AMENDED, changes.reason)

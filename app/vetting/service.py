@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.audit.service import claim, insert_rows
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
@@ -110,8 +111,8 @@ class VettingService:
         return resolved
 
     async def prepare(self, items: Mapping[str, CheckRequest]) -> dict[str, Prepared | AppError]:
-        now = datetime.now(UTC)
-        today = now.astimezone(self.zone).date()
+        now = clock.now()
+        today = clock.local_date(now)
         resolved = await self._resolve(items)
         target_ids = list({i.target_org_unit_id for i in items.values() if i.target_org_unit_id})
         units = await repository.org_units(self.session, target_ids)
@@ -170,7 +171,7 @@ class VettingService:
         """Each item's decision or problem, in order. Every few hundred items the event loop
         gets a turn, so that a store sent meanwhile proceeds in the database."""
         facts_of = await self._facts_of([p for p in prepared.values() if isinstance(p, Prepared)])
-        evaluated_at = datetime.now(UTC)
+        evaluated_at = clock.now()
         snapshots: dict[int, bytes] = {}
         for n, (key, item) in enumerate(prepared.items(), 1):
             if n % YIELD_EVERY == 0:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.config import get_settings
 from app.domain.enums import Purpose
 from app.models import AccountabilityCase, Post
@@ -90,7 +90,7 @@ async def eligibility_changed(session: AsyncSession, events: list[RecordChanged]
         return
     settings = get_settings()
     now: datetime = (await session.execute(select(func.now()))).scalar_one()
-    as_of = now.astimezone(ZoneInfo(settings.timezone)).date()
+    as_of = clock.local_date(now)
     loader = FactsLoader(session, settings.timezone)
     # This transaction's own records carry its start time; just before it, they did not exist.
     before = await loader.load(cadres, now - timedelta(microseconds=1))

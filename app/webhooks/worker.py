@@ -10,7 +10,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import clock
 from app.config import Settings
 from app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.security.pii import PiiCipher
@@ -64,7 +65,7 @@ def body_of(row: Any) -> bytes:
 
 async def _post(http: httpx.AsyncClient, row: Any, secret: str) -> Outcome:
     body = body_of(row)
-    stamp = int(time.time())
+    stamp = int(clock.now().timestamp())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "cadre-safety-vetting-webhooks/1",
@@ -118,7 +119,7 @@ class Worker:
                 worker=self.name,
             )
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         if outcome.ok:
             values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
         elif attempts >= self.settings.webhook_max_attempts:

@@ -1,8 +1,9 @@
 """Consultations: bad requests, the dossier, and listings with their filters."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from app import clock
 from tests.consultations.world import YEAR, World, issue, request
 from tests.factories import Api
 
@@ -27,8 +28,8 @@ async def test_bad_requests_are_clear_problems(api: Api, world: World) -> None:
 
 
 async def test_dossier_and_overdue_listing(api: Api, world: World) -> None:
-    late = await request(api, world, reply_by=(date.today() - timedelta(days=2)).isoformat())
-    await request(api, world, reply_by=(date.today() + timedelta(days=10)).isoformat())
+    late = await request(api, world, reply_by=(clock.today() - timedelta(days=2)).isoformat())
+    await request(api, world, reply_by=(clock.today() + timedelta(days=10)).isoformat())
     assert late["overdue"] is True
     overdue = await api.get("/v1/consultations", overdue="true")
     assert [c["id"] for c in overdue["items"]] == [late["id"]]
@@ -72,8 +73,8 @@ async def test_listing_filters_by_state_candidate_requester_and_due_date(
     api: Api, world: World
 ) -> None:
     other = await api.cadre("钱立新")
-    soon = (date.today() + timedelta(days=3)).isoformat()
-    later = (date.today() + timedelta(days=30)).isoformat()
+    soon = (clock.today() + timedelta(days=3)).isoformat()
+    later = (clock.today() + timedelta(days=30)).isoformat()
     first = await request(api, world, reply_by=soon)
     second = await request(api, world, reply_by=later, requesting_unit="泸州市国资委")
     third = await request(api, world, cadre_id=other["id"], reply_by=later)

@@ -3,11 +3,12 @@ letter in HTML and PDF, verification, staleness (the dossier and listings: test_
 
 import asyncio
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app import clock
 from tests.consultations.world import ACCIDENT_AT, DECIDED, OPENED, YEAR, World, issue, request
 from tests.factories import Api
 
@@ -203,7 +204,7 @@ async def test_a_closed_consultation_is_not_made_stale(api: Api, world: World) -
     issued = await issue(api, world, await request(api, world))
     closed = await api.post(
         f"/v1/consultations/{issued['id']}/close",
-        {"appointed_on": date.today().isoformat()},
+        {"appointed_on": clock.today().isoformat()},
         status=200,
     )
     assert closed["state"] == "closed"
@@ -215,11 +216,11 @@ async def test_an_opinion_expires_after_its_validity(
     api: Api, world: World, engine: AsyncEngine
 ) -> None:
     issued = await issue(api, world, await request(api, world), validity_days=30)
-    assert issued["opinion"]["valid_until"] == (date.today() + timedelta(days=30)).isoformat()
+    assert issued["opinion"]["valid_until"] == (clock.today() + timedelta(days=30)).isoformat()
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE consultations SET valid_until = :d WHERE id = :id"),
-            {"d": date.today() - timedelta(days=1), "id": issued["id"]},
+            {"d": clock.today() - timedelta(days=1), "id": issued["id"]},
         )
     assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "expired"
     transitions = await api.get(f"/v1/consultations/{issued['id']}/transitions")
@@ -293,7 +294,7 @@ async def test_a_reissue_supersedes_an_expired_opinion(
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE consultations SET valid_until = :d WHERE id = :id"),
-            {"d": date.today() - timedelta(days=1), "id": issued["id"]},
+            {"d": clock.today() - timedelta(days=1), "id": issued["id"]},
         )
     assert (await api.get(f"/v1/consultations/{issued['id']}"))["state"] == "expired"
     new = await api.post(

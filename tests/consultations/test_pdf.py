@@ -212,7 +212,8 @@ def test_pdf_is_byte_for_byte_deterministic(objection_pdf: bytes) -> None:
 
 
 def test_naive_and_missing_issue_times_do_not_depend_on_the_host_clock() -> None:
-    naive = render_pdf(objection(issued_at=datetime(2026, 11, 28, 1, 30)))
+    at = datetime(2026, 11, 28, 1, 30)  # noqa: DTZ001 - naive on purpose
+    naive = render_pdf(objection(issued_at=at))
     reader = pypdf.PdfReader(io.BytesIO(naive))
     assert reader.metadata is not None
     assert str(reader.metadata["/CreationDate"]) == "D:20261128013000Z"

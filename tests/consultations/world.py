@@ -2,17 +2,18 @@
 issuer), a county, a key SOE and a candidate who is the county's safety lead; and the two
 calls every test makes (request, issue)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from app import clock
 from tests.factories import Api
 
 World = dict[str, Any]
-YEAR = date.today().year
+YEAR = clock.today().year
 # Record dates relative to today, so that no test depends on the time of year it runs.
-OPENED = (date.today() - timedelta(days=60)).isoformat()
-DECIDED = (date.today() - timedelta(days=30)).isoformat()
-ACCIDENT_AT = f"{(date.today() - timedelta(days=62)).isoformat()}T10:00:00+08:00"
+OPENED = (clock.today() - timedelta(days=60)).isoformat()
+DECIDED = (clock.today() - timedelta(days=30)).isoformat()
+ACCIDENT_AT = f"{(clock.today() - timedelta(days=62)).isoformat()}T10:00:00+08:00"
 
 
 async def build_world(api: Api) -> World:

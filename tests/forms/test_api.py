@@ -1,20 +1,20 @@
 """Forms over HTTP: read and compared, vetted in the same call, applied on request, exported
 back byte-stable; hostile XML refused with nothing written."""
 
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app import clock
 from app.forms import parse_lrmx, write_lrmx
 from app.models import AppointmentForm, AuditEvent, Cadre
 from tests.factories import Api, id_number
 from tests.forms import FAMILY_MEMBERS as FAMILY
 from tests.forms import PHOTO, lrmx, person_xml
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def form_elements(number: str, **extra: str) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """The lifetime dossier: every post, as of a day, as known at a time."""
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
+from app import clock
 from tests.factories import Api
 
 
@@ -110,7 +110,7 @@ async def test_known_at_before_an_amendment_shows_the_old_version(api: Api) -> N
     world = await _career(api)
     case = world["case"]
     await asyncio.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
+    before = clock.now().isoformat()
     await asyncio.sleep(0.01)
     await api.post(
         f"/v1/accountability-cases/{case['id']}/amendments",
@@ -131,7 +131,7 @@ async def test_known_at_before_a_record_existed_leaves_it_out(api: Api) -> None:
     world = await _career(api)
     cadre = world["cadre"]
     await asyncio.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
+    before = clock.now().isoformat()
     await asyncio.sleep(0.01)
     await api.case(
         cadre["id"],
@@ -224,7 +224,7 @@ async def test_the_dossier_header_is_the_cadre_as_known_then_with_the_status_of_
     world = await _career(api)
     cadre = world["cadre"]
     await asyncio.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
+    before = clock.now().isoformat()
     await asyncio.sleep(0.01)
     await api.post(
         f"/v1/cadres/{cadre['id']}/amendments",
@@ -257,7 +257,7 @@ async def test_the_career_shows_each_unit_as_it_was_known_then(api: Api) -> None
     world = await _career(api)
     gulin = world["units"][1]
     await asyncio.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
+    before = clock.now().isoformat()
     await asyncio.sleep(0.01)
     response = await api.http.patch(
         f"/v1/org-units/{gulin['id']}",

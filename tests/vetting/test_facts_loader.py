@@ -1,11 +1,11 @@
 """The facts loader keeps, of a unit's accidents, only those the cadre may answer for: during a post
 held there (by the local calendar day), or named by one of their cases."""
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import FastAPI
 
+from app import clock
 from app.db import unit_of_work
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rules.snapshot import facts_snapshot
@@ -37,7 +37,7 @@ async def test_only_accidents_the_cadre_may_answer_for_are_loaded(api: Api, app:
     async with unit_of_work(app.state.sessionmaker) as session:
         loader = FactsLoader(session, "Asia/Shanghai")
         cadre_id = UUID(cadre["id"])
-        facts = (await loader.load([cadre_id], datetime.now(UTC)))[cadre_id]
+        facts = (await loader.load([cadre_id], clock.now()))[cadre_id]
     loaded = {str(a.id) for a in facts.accidents}
 
     assert loaded == {first_local_day, during, last_day, at_the_next_post, long_before}
@@ -67,7 +67,7 @@ async def test_the_same_facts_give_the_same_snapshot_alone_or_in_a_batch(
     ids = [UUID(p["id"]) for p in people]
     async with unit_of_work(app.state.sessionmaker) as session:
         loader = FactsLoader(session, "Asia/Shanghai")
-        known_at = datetime.now(UTC)
+        known_at = clock.now()
         together = await loader.load(list(reversed(ids)), known_at)
         alone = [(await loader.load([i], known_at))[i] for i in ids]
     for facts in alone:

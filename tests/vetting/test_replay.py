@@ -2,11 +2,11 @@
 facts as known then; a changed rulebook version is reported."""
 
 import asyncio
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app import clock
 from tests.factories import Api
 from tests.vetting.world import World, check
 
@@ -113,7 +113,7 @@ async def test_an_amendment_known_only_after_known_at_is_ignored(api: Api, world
         methods=["admonishment"],
     )
     await asyncio.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
+    before = clock.now().isoformat()
     await asyncio.sleep(0.01)
     await api.post(
         f"/v1/accountability-cases/{case['id']}/revocation", {"reason": "复查撤销"}, status=200

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from app import clock
 from app.config import Settings
 from app.webhooks.signing import verify
 from app.webhooks.worker import Worker
@@ -43,7 +44,7 @@ class Receiver:
             headers.get("x-webhook-timestamp", ""),
             body,
             headers.get("x-signature", ""),
-            int(time.time()),
+            int(clock.now().timestamp()),
         )
         self.received.append({"headers": headers, "body": orjson.loads(body), "valid": valid})
         status = self.script.pop(0) if self.script else 200

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.context import Context
 from app.domain.enums import UnitGrade
 from app.models import Inspection, SupervisionItem
@@ -105,7 +106,7 @@ class SupervisionItemRead(RecordMeta):
 
     @computed_field(description="Past its due date and not completed (today), or completed late.")
     def overdue(self) -> bool:
-        return is_overdue(self.due_on, self.completed_on, date.today())
+        return is_overdue(self.due_on, self.completed_on, clock.today())
 
 
 def is_overdue(due_on: date, completed_on: date | None, on: date) -> bool:

@@ -8,7 +8,7 @@ for every year, so a test adds only the records its rule is about.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -52,6 +52,8 @@ from app.vetting.rules.facts import (
 from app.vetting.rules.rulebook import Rulebook, default_rulebook
 
 _ids = itertools.count(1)
+
+_CST = timezone(timedelta(hours=8))
 
 
 def new_id() -> UUID:
@@ -150,7 +152,7 @@ def accident(
     return AccidentFact(
         id=new_id(),
         org_unit_id=unit.id,
-        occurred_at=datetime(occurred_on.year, occurred_on.month, occurred_on.day, 8),
+        occurred_at=datetime(occurred_on.year, occurred_on.month, occurred_on.day, 8, tzinfo=_CST),
         occurred_on=occurred_on,
         industry=industry,
         level=level,

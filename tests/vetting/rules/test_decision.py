@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 
+from app import clock
 from app.domain.enums import (
     AdminSanction,
     CadreStatus,
@@ -191,7 +192,7 @@ def test_the_json_form_uses_codes_iso_dates_and_string_ids() -> None:
 
 def test_comparable_leaves_out_what_the_service_stamps_later() -> None:
     facts = cadre()
-    decision = replace(vet(facts), decision_id=UUID(int=7), evaluated_at=datetime.now())
+    decision = replace(vet(facts), decision_id=UUID(int=7), evaluated_at=clock.now())
     data = comparable(decision)
     assert "decision_id" not in data and "evaluated_at" not in data
     assert data == comparable(vet(facts))
