@@ -31,6 +31,8 @@ def create_engine(url: str, settings: Settings, **overrides: Any) -> AsyncEngine
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_connect_timeout_seconds,
+        # Statement parameters may be ID numbers or names: never in an error or a log line.
+        "hide_parameters": True,
         "connect_args": {
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
@@ -83,13 +85,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     from app.uow import finalize
 
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    idempotency = getattr(request.state, "idempotency", None)
     async with maker() as session:
         try:
-            if idempotency is not None:  # the claim commits with the write or not at all
-                from app.idempotency import claim
-
-                await claim(session, idempotency)
+            # An Idempotency-Key is claimed in this session by the authorisation dependency,
+            # once the key has been authorised (app.auth.dependencies).
             yield session
             await finalize(session)
             await session.commit()

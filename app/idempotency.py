@@ -242,6 +242,10 @@ def idempotent_operations(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:
     from app.db import get_session
 
     def takes_session(dependant: Dependant) -> bool:
+        # The authorisation dependency holds the session only to claim the key in it; what
+        # counts is whether the operation itself writes through the request's session.
+        if dependant.security_scopes_param_name is not None:
+            return False
         return dependant.call is get_session or any(
             takes_session(d) for d in dependant.dependencies
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -21,6 +22,29 @@ _STANDARD_ATTRS = set(
 )
 
 
+# Values a database error quotes back (asyncpg and PostgreSQL echo the offending value) and
+# anything shaped like a resident ID number: never written to a log line. The statements'
+# parameters themselves are hidden by the engine (`hide_parameters`).
+_SCRUBBED = (
+    (re.compile(r"(query argument \$\d+: )'(?:[^'\\]|\\.)*'"), r"\1<hidden>"),
+    (re.compile(r"(invalid input (?:syntax|value) for [^:]+: )\"[^\"]*\""), r"\1<hidden>"),
+    (re.compile(r"(Key \([^)]*\)=)\([^)]*\)"), r"\1(<hidden>)"),
+    (re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"), "<id-number>"),
+)
+
+
+def scrub(text: str) -> str:
+    """A log text with quoted database values and ID numbers removed."""
+    for pattern, replacement in _SCRUBBED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -28,16 +52,16 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = scrub(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(self.formatException(record.exc_info))
         try:
             return orjson.dumps(entry, default=str).decode()
         except TypeError:  # e.g. a key that is not a string
@@ -49,7 +73,7 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(PlainFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -13,19 +13,23 @@ from app.audit.schemas import (
     ChainBreak,
     ChainVerification,
 )
+from app.audit.visibility import events_visible
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.models import AuditEvent, AuditLink
+from app.security import disclosure
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
 Auditor = Annotated[Context, Authorized(Scope.AUDIT_READ)]
 
 
-def _conditions(filters: AuditFilters) -> list[ColumnElement[bool]]:
+def _conditions(ctx: Context, filters: AuditFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if (visible := events_visible(ctx.principal)) is not None:
+        conditions.append(visible)
     for name in ("actor_client_id", "action", "target_kind", "target_id", "request_id"):
         value = getattr(filters, name)
         if value is not None:
@@ -49,7 +53,7 @@ def _out(event: AuditEvent, link: AuditLink | None) -> AuditEventOut:
         target_id=event.target_id,
         request_id=event.request_id,
         client_ip=event.client_ip,
-        summary=event.summary,
+        summary=disclosure.narrow(event.summary),  # events written before the policy too
         prev_hash=link.prev_hash if link else None,
         hash=link.hash if link else None,
     )
@@ -64,9 +68,10 @@ def _out(event: AuditEvent, link: AuditLink | None) -> AuditEventOut:
 async def list_audit_events(
     session: SessionDep, ctx: Auditor, filters: Annotated[AuditFilters, Query()]
 ) -> AuditPage:
-    """Newest first; filter by actor, action, target, request or time."""
+    """Newest first; filter by actor, action, target, request or time. A client bound to a
+    jurisdiction sees the events about cadres and units within it, and its own."""
     rows, total = await repository.page(
-        session, _conditions(filters), filters.limit, filters.offset
+        session, _conditions(ctx, filters), filters.limit, filters.offset
     )
     return AuditPage(
         items=[_out(event, link) for event, link in rows],

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import Context
 from app.db import Driver
+from app.security import disclosure
 
 _PENDING = "pending_audit_events"
 
@@ -40,7 +41,8 @@ def event_row(
         "target_id": None if target_id is None else str(target_id),
         "request_id": ctx.request_id,
         "client_ip": ctx.client_ip,
-        "summary": to_jsonable_python(summary or {}),
+        # Audit summaries never keep plain personal data (see app.security.disclosure).
+        "summary": disclosure.narrow(to_jsonable_python(summary or {})),
     }
 
 

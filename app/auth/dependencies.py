@@ -7,12 +7,15 @@ from typing import Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
 from app.auth.service import authenticate
 from app.context import Context
+from app.db import get_session
 from app.errors import Forbidden, Unauthorized
+from app.idempotency import claim
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -35,7 +38,12 @@ async def current_principal(
     return await authenticate(request.app.state.sessionmaker, credentials.credentials)
 
 
-def _context(request: Request, principal: Principal) -> Context:
+async def _admit(request: Request, principal: Principal, session: AsyncSession) -> Context:
+    """Authorised: now, and only now, an Idempotency-Key is claimed in the request's unit of
+    work (or its stored answer replayed) — a revoked or unscoped key never gets an answer."""
+    idempotency = getattr(request.state, "idempotency", None)
+    if idempotency is not None:  # the claim commits with the write or not at all
+        await claim(session, idempotency)
     return Context(
         principal=principal,
         request_id=getattr(request.state, "request_id", None),
@@ -47,6 +55,7 @@ async def _authorized(
     request: Request,
     security_scopes: SecurityScopes,
     principal: Principal = Security(current_principal),
+    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> Context:
     missing = [s for s in security_scopes.scopes if not principal.has(Scope(s))]
     if missing:
@@ -54,20 +63,21 @@ async def _authorized(
             f"The API client lacks the scope {', '.join(missing)} required here.",
             required_scopes=security_scopes.scopes,
         )
-    return _context(request, principal)
+    return await _admit(request, principal, session)
 
 
 async def _authorized_any(
     request: Request,
     security_scopes: SecurityScopes,
     principal: Principal = Security(current_principal),
+    session: AsyncSession = Depends(get_session, scope="function"),
 ) -> Context:
     if not any(principal.has(Scope(s)) for s in security_scopes.scopes):
         raise Forbidden(
             f"The API client needs one of the scopes {', '.join(security_scopes.scopes)}.",
             required_scopes=security_scopes.scopes,
         )
-    return _context(request, principal)
+    return await _admit(request, principal, session)
 
 
 def AuthorizedAny(*scopes: Scope) -> Any:

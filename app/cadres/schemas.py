@@ -87,11 +87,17 @@ class CadreLookup(InputModel):
 
 class Cadre(RecordMeta):
     id_number: str = Field(
-        description="Masked (510502********1234) unless the client has pii:read."
+        description="Masked (51**************34: province and last two characters) unless the "
+        "client has pii:read."
     )
     name: str
     gender: Gender
-    birth_date: date
+    birth_date: date | None = Field(description="Only for a client with pii:read; else null.")
+    birth_month: str = Field(
+        description="Year and month of birth (YYYY-MM, as 出生年月 on the appointment form).",
+        pattern=r"^\d{4}-\d{2}$",
+        examples=["1980-01"],
+    )
     status: CadreStatus = Field(description="Status today, from the dated status events.")
     created_at: datetime
 

@@ -29,6 +29,7 @@ from app.records import repository as records
 from app.records import service as record_service
 from app.records.filters import ListFilters
 from app.records.kind import RecordKind
+from app.security import disclosure
 from app.security.pii import PiiCipher
 from app.uow import RecordChanged, emit
 
@@ -47,10 +48,9 @@ CADRE_DETAILS = RecordKind(
 
 def present(row: Any, ctx: Context, cipher: PiiCipher) -> CadreView:
     cadre: Cadre = row.Cadre
+    full = ctx.principal.has(Scope.PII_READ)
     shown = (
-        cipher.decrypt(cadre.id_number_cipher)
-        if ctx.principal.has(Scope.PII_READ)
-        else cadre.id_number_masked
+        cipher.decrypt(cadre.id_number_cipher) if full else idnumber.mask(cadre.id_number_masked)
     )
     return CadreView(
         id=cadre.id,
@@ -62,20 +62,25 @@ def present(row: Any, ctx: Context, cipher: PiiCipher) -> CadreView:
         id_number=shown,
         name=row.name,
         gender=row.gender,
-        birth_date=cadre.birth_date,
+        birth_date=cadre.birth_date if full else None,
+        birth_month=disclosure.birth_month(cadre.birth_date),
         status=row.status,
         created_at=cadre.created_at,
     )
 
 
-async def _duplicate(session: AsyncSession, digest: bytes) -> Conflict | None:
+async def _duplicate(session: AsyncSession, ctx: Context, digest: bytes) -> Conflict | None:
     existing = await repository.by_hash(session, digest)
     if existing is None:
         return None
+    # The existing cadre's id only for a client that may see them.
+    extra: dict[str, Any] = {}
+    if await jurisdiction.cadre_is_visible(session, ctx.principal, existing.id):
+        extra["cadre_id"] = str(existing.id)
     return Conflict(
         "A cadre with this ID number already exists.",
         errors=[("body.id_number", "already recorded")],
-        cadre_id=str(existing.id),
+        **extra,
     )
 
 
@@ -83,7 +88,7 @@ async def create(
     session: AsyncSession, ctx: Context, payload: CadreCreate, cipher: PiiCipher
 ) -> CadreView:
     digest = cipher.lookup_hash(payload.id_number)
-    if (conflict := await _duplicate(session, digest)) is not None:
+    if (conflict := await _duplicate(session, ctx, digest)) is not None:
         raise conflict
     cadre = Cadre(
         id=uuid.uuid4(),
@@ -98,7 +103,7 @@ async def create(
             session.add(cadre)
             await session.flush()
     except IntegrityError:
-        raise await _duplicate(session, digest) or Conflict("Duplicate cadre.") from None
+        raise await _duplicate(session, ctx, digest) or Conflict("Duplicate cadre.") from None
     await records.append(
         session,
         CadreVersion,
@@ -116,7 +121,7 @@ async def create(
         "id_number": cadre.id_number_masked,
         "name": payload.name,
         "gender": payload.gender,
-        "birth_date": cadre.birth_date,
+        "birth_month": disclosure.birth_month(cadre.birth_date),
     }
     audit(session, ctx, "cadre.created", "cadre", cadre.id, summary)
     emit(session, RecordChanged("cadre", cadre.id, "created", ctx, cadre_ids=(cadre.id,)))
@@ -133,10 +138,11 @@ async def get(
 ) -> CadreView:
     """The cadre as known at `known_at` (default now), with their status on `day` (default
     today)."""
+    if not await jurisdiction.cadre_is_visible(session, ctx.principal, cadre_id):
+        raise jurisdiction.not_found("cadre", cadre_id, None)
     row = await repository.view(session, cadre_id, day or clock.today(), known_at)
     if row is None:
-        raise NotFound(f"No cadre {cadre_id}.")
-    await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id, field="cadre_id")
+        raise jurisdiction.not_found("cadre", cadre_id, None)
     return present(row, ctx, cipher)
 
 
@@ -150,8 +156,8 @@ async def lookup(
 
         raise Unprocessable(str(exc), errors=[("body.id_number", str(exc))]) from None
     cadre = await repository.by_hash(session, cipher.lookup_hash(value))
-    if cadre is None:
-        raise NotFound("No cadre has this ID number.")
+    if cadre is None or not await jurisdiction.cadre_is_visible(session, ctx.principal, cadre.id):
+        raise NotFound("No cadre has this ID number.")  # the same outside the jurisdiction
     return await get(session, ctx, cadre.id, cipher)
 
 

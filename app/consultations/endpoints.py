@@ -29,7 +29,7 @@ from app.consultations.workflow import State
 from app.context import Context
 from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
-from app.errors import AppError, Conflict, NotFound, Unprocessable, problem_responses
+from app.errors import AppError, Conflict, Unprocessable, problem_responses
 from app.models import Consultation as ConsultationRow
 from app.models import VettingDecision
 from app.schemas import IsoDate
@@ -155,7 +155,8 @@ async def get_consultation_dossier(
     decision = await session.get(VettingDecision, row.decision_id)
     if row.dossier is None or decision is None:
         raise Conflict("The consultation has no draft yet.", current_state=row.state)
-    return {"dossier": row.dossier, "decision": decision.decision}
+    dossier = await _service(request, session, ctx, cipher, settings).dossier_for_reader(row)
+    return {"dossier": dossier, "decision": decision.decision}
 
 
 @router.get(
@@ -165,12 +166,16 @@ async def get_consultation_dossier(
     operation_id="list_consultation_transitions",
 )
 async def list_consultation_transitions(
-    consultation_id: UUID, session: SessionDep, ctx: Either
+    consultation_id: UUID,
+    request: Request,
+    session: SessionDep,
+    ctx: Either,
+    cipher: CipherDep,
+    settings: SettingsDep,
 ) -> list[Transition]:
     """Every state change, with who, when and why."""
+    await _service(request, session, ctx, cipher, settings).load(consultation_id)
     rows = await repository.transitions(session, consultation_id)
-    if not rows:
-        raise NotFound(f"No consultation {consultation_id}.")
     return [Transition.model_validate(r, from_attributes=True) for r in rows]
 
 

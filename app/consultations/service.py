@@ -20,6 +20,7 @@ from app.audit.service import one_event
 from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.auth.principal import Principal
+from app.auth.scopes import Scope
 from app.cadres import dossier as dossiers
 from app.config import Settings
 from app.consultations import repository
@@ -29,8 +30,9 @@ from app.consultations.schemas import ConsultationRequest, IssueRequest, Recomme
 from app.consultations.workflow import Action, State, next_state
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
-from app.errors import AppError, Forbidden, NotFound, Unprocessable
+from app.errors import AppError, Conflict, NotFound, Unprocessable
 from app.models import Cadre, Consultation, OrgUnit
+from app.security import disclosure
 from app.security.pii import PiiCipher
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import CheckRequest
@@ -102,12 +104,20 @@ class Consultations:
         if visible is not None:
             query = select(exists().where(Consultation.id == row.id, visible))
             if not await self.session.scalar(query):
-                raise Forbidden(
-                    f"Consultation {consultation_id} concerns a post outside this client's "
-                    "jurisdiction.",
-                    errors=[("consultation_id", "outside the client's jurisdiction")],
-                )
+                # Outside the jurisdiction looks exactly like no such consultation.
+                raise NotFound(f"No consultation {consultation_id}.")
         return row  # type: ignore[no-any-return]
+
+    async def dossier_for_reader(self, row: Consultation) -> dict[str, Any]:
+        """The stored dossier (kept narrowed) as this reader may see it: with `pii:read`, the
+        candidate's full ID number and birth date from the encrypted column."""
+        dossier: dict[str, Any] = disclosure.narrow(row.dossier)
+        if self.ctx.principal.has(Scope.PII_READ) and "cadre" in dossier:
+            cadre = await self.session.get(Cadre, row.cadre_id)
+            if cadre is not None:
+                number = self.cipher.decrypt(cadre.id_number_cipher)
+                dossier["cadre"] = disclosure.reveal(dossier["cadre"], number, cadre.birth_date)
+        return dossier
 
     # --- request and draft -----------------------------------------------------------------
 
@@ -129,6 +139,15 @@ class Consultations:
         await jurisdiction.ensure_org_unit(
             self.session, self.ctx.principal, unit.id, "body.proposed_org_unit_id"
         )
+        if body.requesting_org_unit_id is not None:
+            # It makes the consultation visible to that unit's clients: it must exist and lie
+            # within this client's own jurisdiction.
+            field = "body.requesting_org_unit_id"
+            if await self.session.get(OrgUnit, body.requesting_org_unit_id) is None:
+                raise jurisdiction.not_found("org unit", body.requesting_org_unit_id, field)
+            await jurisdiction.ensure_org_unit(
+                self.session, self.ctx.principal, body.requesting_org_unit_id, field
+            )
         cadre_id = await self._candidate(body)
         key_soe = unit.kind == OrgUnitKind.STATE_OWNED_ENTERPRISE and unit.is_key_soe
         purpose = body.purpose or (Purpose.SOE_HEAD_APPOINTMENT if key_soe else Purpose.APPOINTMENT)
@@ -211,7 +230,7 @@ class Consultations:
             action,
             None,
             decision_id=UUID(decision["decision_id"]),
-            dossier=dossier.model_dump(mode="json"),
+            dossier=disclosure.narrow(dossier.model_dump(mode="json")),
             draft_recommendation=recommendation,
             draft_reasons=draft_reasons(decision),
             drafted_at=clock.now(),
@@ -320,6 +339,17 @@ class Consultations:
                 f"{issuer.name} has no document prefix for numbering opinions; set one on the "
                 "org unit (document_prefix, e.g. 泸应急意).",
                 errors=[(field, "no document_prefix")],
+            )
+        shared = await self.session.scalar(
+            select(OrgUnit.name).where(
+                OrgUnit.document_prefix == issuer.document_prefix, OrgUnit.id != issuer.id
+            )
+        )
+        if shared is not None:  # numbers are unique across units: one prefix, one issuer
+            raise Conflict(
+                f"The document prefix {issuer.document_prefix} is also set on another unit; "
+                "give each issuing unit its own prefix before issuing.",
+                errors=[(field, "document_prefix shared with another unit")],
             )
         return issuer
 

@@ -70,6 +70,17 @@ def parse(text: str, *, today: date) -> IdNumber:
     return IdNumber(value=value, region_code=value[:6], birth_date=born, gender=gender)
 
 
+MASK_KEEP_FIRST, MASK_KEEP_LAST = 2, 2
+
+
 def mask(value: str) -> str:
-    """`510502********1234`: region code and last four characters only."""
-    return f"{value[:6]}{'*' * 8}{value[14:]}"
+    """`51**************34`: the province and the last two characters only.
+
+    Chosen so that nothing else a reader without `pii:read` sees gives the number back: such a
+    reader sees the birth month but not the day (see `app.security.disclosure`), so the county,
+    the day and two sequence digits stay unknown — hundreds of valid numbers per mask even when
+    the county is guessed from the jurisdiction (the check digit removes only 10 in 11). The old
+    mask (`510502********1234`) hid exactly the birth date, which the same response showed.
+    Idempotent: masking a masked number (of either style) gives the same mask."""
+    hidden = len(value) - MASK_KEEP_FIRST - MASK_KEEP_LAST
+    return f"{value[:MASK_KEEP_FIRST]}{'*' * hidden}{value[-MASK_KEEP_LAST:]}"

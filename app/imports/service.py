@@ -11,17 +11,17 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.context import Context
 from app.domain.enums import ChangeKind
-from app.errors import AppError, Unprocessable, field_errors
+from app.errors import AppError, Conflict, Unprocessable, field_errors
 from app.imports.kinds import ImportKind
 from app.imports.parse import Sheet, read_sheet
-from app.models import Assessment, Cadre, ImportBatch, OrgUnit
+from app.models import ApiClient, Assessment, Cadre, ImportBatch, OrgUnit
 from app.records.repository import in_array
 from app.security.pii import PiiCipher
 from app.uow import RecordChanged, emit, unit_record_period
@@ -92,7 +92,7 @@ class Importer:
     ) -> ImportResult:
         digest = hashlib.sha256(content).hexdigest()
         done = await self.session.scalar(select(ImportBatch).where(ImportBatch.sha256 == digest))
-        if done is not None:
+        if done is not None and await self._visible(done):
             return ImportResult(done.id, done.kind, done.rows, digest, already_imported=True)
         sheet = read_sheet(content, media_type, filename)
         if len(sheet.rows) > MAX_ROWS:
@@ -103,6 +103,12 @@ class Importer:
         prepared = await self._prepare(kind, sheet)
         if prepared.errors:
             raise _problem(prepared.errors)
+        if done is not None:
+            # Imported by a client of another jurisdiction: the same file is not applied twice,
+            # and which import holds it is not this client's to know.
+            raise Conflict(
+                "This file has already been imported.", errors=[("body", "already imported")]
+            )
         import_id = uuid.uuid4()
         await self._apply(kind, prepared.rows, import_id)
         batch = ImportBatch(
@@ -124,6 +130,15 @@ class Importer:
             {"kind": kind.name, "rows": len(prepared.rows), "sha256": digest, "filename": filename},
         )
         return ImportResult(import_id, kind.name, len(prepared.rows), digest, False)
+
+    async def _visible(self, batch: ImportBatch) -> bool:
+        """An import is this client's to see when the importing client is within its
+        jurisdiction (every import, for an unbound client)."""
+        within = jurisdiction.org_unit_visible(self.ctx.principal, ApiClient.org_unit_id)
+        if within is None:
+            return True
+        query = select(exists().where(ApiClient.id == batch.imported_by, within))
+        return bool(await self.session.scalar(query))
 
     async def _prepare(self, kind: ImportKind, sheet: Sheet) -> Prepared:
         cells, errors = _cells(kind, sheet)

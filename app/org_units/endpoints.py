@@ -30,7 +30,7 @@ Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
     status_code=201,
     response_model=OrgUnit,
     operation_id="create_org_unit",
-    responses=problem_responses(401, 403, 404, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def create_org_unit(payload: OrgUnitCreate, session: SessionDep, ctx: Writer) -> OrgUnit:
     unit = await service.create(session, ctx, payload)
@@ -70,7 +70,7 @@ async def get_org_unit(org_unit_id: UUID, session: SessionDep, ctx: Reader) -> O
     "/{org_unit_id}",
     response_model=OrgUnit,
     operation_id="update_org_unit",
-    responses=problem_responses(401, 403, 404, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def update_org_unit(
     org_unit_id: UUID, changes: OrgUnitUpdate, session: SessionDep, ctx: Writer

@@ -16,7 +16,7 @@ from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.context import Context
 from app.domain.enums import ChangeKind, OrgUnitLevel
-from app.errors import Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models import OrgUnit, OrgUnitVersion
 from app.org_units import repository
 from app.org_units.schemas import OrgUnitCreate, OrgUnitFilters, OrgUnitUpdate
@@ -77,8 +77,24 @@ async def _parent(session: AsyncSession, ctx: Context, payload: OrgUnitCreate) -
     return parent
 
 
+async def _prefix_free(session: AsyncSession, prefix: str | None, unit_id: UUID | None) -> None:
+    """Opinion numbers (`泸应急意〔2026〕1号`) are unique across all units: a prefix belongs to
+    one unit only."""
+    if prefix is None:
+        return
+    query = select(OrgUnit.id).where(OrgUnit.document_prefix == prefix)
+    if unit_id is not None:
+        query = query.where(OrgUnit.id != unit_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise Conflict(
+            f"The document prefix {prefix} is already used by another unit.",
+            errors=[("body.document_prefix", "already used by another unit")],
+        )
+
+
 async def create(session: AsyncSession, ctx: Context, payload: OrgUnitCreate) -> OrgUnit:
     parent = await _parent(session, ctx, payload)
+    await _prefix_free(session, payload.document_prefix, None)
     unit_id = uuid.uuid4()
     unit = OrgUnit(
         id=unit_id, path=[*(parent.path if parent else []), unit_id], **payload.model_dump()
@@ -123,6 +139,8 @@ async def update(
             "Only a state-owned enterprise can be a key SOE.",
             errors=[("body.is_key_soe", "not an enterprise")],
         )
+    if "document_prefix" in sent:
+        await _prefix_free(session, sent["document_prefix"], unit.id)
     before = _snapshot(unit)
     for name, value in sent.items():
         setattr(unit, name, value)

@@ -249,6 +249,8 @@ async def stats_vetting(
         .group_by(VettingDecision.purpose)
         .order_by(VettingDecision.purpose)
     )
+    if (visible := jurisdiction.cadre_visible(ctx.principal, VettingDecision.cadre_id)) is not None:
+        query = query.where(visible)
     if from_:
         query = query.where(VettingDecision.evaluated_at >= from_)
     if to:

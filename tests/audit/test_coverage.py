@@ -22,7 +22,8 @@ async def test_every_write_endpoint_appends_exactly_one_event(api: Api) -> None:
     assert [e["action"] for e in events] == ["org_unit.updated"]
     cadre, events = await write(api, "POST", "/v1/cadres", {"id_number": id_number(), "name": "甲"})
     assert [e["action"] for e in events] == ["cadre.created"]
-    assert events[0]["summary"]["id_number"].count("*") == 8
+    assert events[0]["summary"]["id_number"].count("*") == 14
+    assert "birth_date" not in events[0]["summary"] and events[0]["summary"]["birth_month"]
     _, events = await write(
         api,
         "POST",

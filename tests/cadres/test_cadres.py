@@ -18,8 +18,11 @@ async def test_id_numbers_are_masked_without_pii_scope(api: Api, app: FastAPI) -
     cadre = await api.post("/v1/cadres", {"id_number": number, "name": "吴刚"})
     reader = Api(api.http, await make_client(app, "hr", ["records:read"]))
     shown = await reader.get(f"/v1/cadres/{cadre['id']}")
-    assert shown["id_number"] == f"{number[:6]}********{number[14:]}"
-    assert (await api.get(f"/v1/cadres/{cadre['id']}"))["id_number"] == number
+    assert shown["id_number"] == f"{number[:2]}{'*' * 14}{number[16:]}"
+    # The birth day stays hidden too: with it, the old mask gave the number back.
+    full = await api.get(f"/v1/cadres/{cadre['id']}")
+    assert shown["birth_date"] is None and shown["birth_month"] == full["birth_date"][:7]
+    assert full["id_number"] == number and full["birth_date"] == cadre["birth_date"]
 
 
 async def test_lookup_by_id_number(api: Api) -> None:

@@ -52,8 +52,13 @@ def test_a_wrong_check_digit_names_the_expected_one() -> None:
         parse(bad, today=TODAY)
 
 
-def test_masking_keeps_region_and_last_four() -> None:
-    assert mask("510502198001011234") == "510502********1234"
+def test_masking_keeps_the_province_and_the_last_two() -> None:
+    assert mask("510502198001011234") == "51**************34"
+
+
+def test_masking_is_idempotent_and_remasks_the_old_style() -> None:
+    assert mask(mask("510502198001011234")) == "51**************34"
+    assert mask("510502********1234") == "51**************34"
 
 
 def test_the_birth_date_bound_is_the_callers_today() -> None:

@@ -324,13 +324,13 @@ async def test_a_form_of_a_cadre_outside_the_clients_jurisdiction_is_refused(
         content=lrmx(form_elements(number)),
         headers={**local.headers, "Content-Type": "application/xml"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json()["errors"][0]["field"] == "ShenFenZheng"
     received = (await send(api, lrmx(form_elements(number))))["forms"][0]
     refused = await api.http.get(
         f"/v1/appointment-forms/{received['form_id']}", headers=local.headers
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert (await api.get(f"/v1/appointment-forms/{received['form_id']}"))["cadre_id"] == cadre[
         "id"
     ]
