@@ -2,9 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,34 @@ class Settings(BaseSettings):
     webhook_worker_in_server: bool = Field(
         default=False, description="Also deliver webhooks from each server process."
     )
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts or networks (CIDR) webhooks may target although not public, "
+        "comma-separated: e.g. `hooks.internal,10.20.0.0/16`. Everything else must be public.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none, the peer is the client.",
+    )
+    public_rate_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests per client IP and minute to the public endpoints (0: no limit).",
+    )
+    auth_failures_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="Failed authentications (401) per client IP and minute before requests "
+        "with credentials are refused with 429 (0: no limit).",
+    )
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_allowed_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: comma-separated
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept (0600) in the data folder."""

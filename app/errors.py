@@ -99,6 +99,10 @@ class Unprocessable(AppError):
     status, code, title = 422, "validation-error", "The request is not valid"
 
 
+class TooManyRequests(AppError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+
 class ServiceUnavailable(AppError):
     status, code, title = 503, "service-unavailable", "Service temporarily unavailable"
 
@@ -271,7 +275,21 @@ def _is_data_error(exc: BaseException) -> bool:
         "DataError" in name
         or "CharacterNotInRepertoire" in name
         or (orig is not None and "invalid input for query argument" in str(orig))
+        or _sqlstate(orig).startswith(_DATA_EXCEPTION)
     )
+
+
+_DATA_EXCEPTION = "22"  # SQLSTATE class 22: a value the database cannot take
+
+
+def _sqlstate(exc: BaseException | None) -> str:
+    """The SQLSTATE of a driver error (SQLAlchemy's asyncpg adapter wraps asyncpg's own)."""
+    while exc is not None:
+        state = getattr(exc, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        exc = exc.__cause__
+    return ""
 
 
 def unhandled_error_response(request: Request, exc: Exception) -> JSONResponse:
@@ -322,6 +340,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Payload too large",
         415: "Unsupported media type",
         422: "Validation error",
+        429: "Too many requests",
         503: "Database unavailable",
     }
     return {

@@ -27,9 +27,13 @@ from app.idempotency import (
 from app.logs import configure_logging
 from app.middleware import (
     BodySizeLimitMiddleware,
+    NulCharacterMiddleware,
+    ProxyHeadersMiddleware,
     RequestContextMiddleware,
+    SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from app.ratelimit import RateLimitMiddleware
 from app.security.pii import PiiCipher
 from app.vetting.coalescer import CheckCoalescer
 from app.vetting.rulebooks import Rulebooks
@@ -83,6 +87,20 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulCharacterMiddleware)
+    app.add_middleware(
+        RateLimitMiddleware,
+        public_paths=("/v1/opinions/verify", "/v1/public/"),
+        public_per_minute=settings.public_rate_per_minute,
+        auth_failures_per_minute=settings.auth_failures_per_minute,
+    )
+    app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=[
+            u for u in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if u
+        ],
+    )
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
     app.state.rulebooks = Rulebooks.shipped()

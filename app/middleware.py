@@ -1,14 +1,21 @@
-"""Pure ASGI middleware: request id, access log, body-size limit."""
+"""Pure ASGI middleware: request id, access log, body-size limit, NUL characters refused, the
+client address behind trusted proxies, security headers."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
+from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.logs import request_id_var
@@ -122,6 +129,7 @@ async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
     headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()),
     ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -161,3 +169,173 @@ class UnhandledErrorMiddleware:
 
             response = unhandled_error_response(Request(scope), exc)
             await response(scope, receive, send)
+
+
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+class NulCharacterMiddleware:
+    """Refuses with 422 a request whose path, query parameters or header values hold a NUL
+    character: PostgreSQL cannot store one in text, and no parameter has a use for it. Bodies
+    are checked by the input models; multipart file names by `app.uploads`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            fields = nul_fields(scope)
+            if fields:
+                from app.errors import Unprocessable
+
+                error = Unprocessable(
+                    f"Invalid fields: {', '.join(fields)}",
+                    errors=[(field, NUL_MESSAGE) for field in fields],
+                )
+                await send_problem(scope, send, error)
+                return
+        await self.app(scope, receive, send)
+
+
+def nul_fields(scope: Scope) -> list[str]:
+    """The parameters (`path.x`, `query.x`, `header.x`) holding a NUL character."""
+    fields = _nul_path_fields(scope) if "\x00" in scope["path"] else []
+    query: bytes = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query:
+        for name, value in QueryParams(query).multi_items():
+            if "\x00" in name or "\x00" in value:
+                fields.append("query." + _printable(name))
+    fields += [
+        "header." + key.decode("latin-1")
+        for key, value in scope.get("headers", ())
+        if b"\x00" in key or b"\x00" in value
+    ]
+    return list(dict.fromkeys(fields))
+
+
+def _nul_path_fields(scope: Scope) -> list[str]:
+    """Names the path parameter where a route matches, else the whole path."""
+    app = scope.get("app")
+    for route in getattr(getattr(app, "router", None), "routes", ()):
+        match, child = route.matches(scope)
+        if match is not Match.NONE:
+            params = child.get("path_params", {})
+            named = [f"path.{k}" for k, v in params.items() if "\x00" in str(v)]
+            return named or ["path"]
+    return ["path"]
+
+
+def _printable(name: str) -> str:
+    return name.replace("\x00", "\\0")
+
+
+class ProxyHeadersMiddleware:
+    """The client of a request is its peer, unless the peer is a trusted proxy: then the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (and the scheme is taken from
+    X-Forwarded-Proto). From any other peer these headers are ignored, so no client chooses the
+    address that is audited and rate-limited. Runs in the app, whatever server serves it."""
+
+    def __init__(self, app: ASGIApp, trusted: Sequence[str]) -> None:
+        self.app = app
+        self.networks = [ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.networks and scope.get("client"):
+            peer = scope["client"][0]
+            if self._trusted(peer):
+                client = self._client(peer, request_header(scope, b"x-forwarded-for"))
+                if client != peer:
+                    scope["client"] = (client, 0)
+                proto = (request_header(scope, b"x-forwarded-proto") or "").strip().lower()
+                if proto in ("http", "https"):
+                    scope["scheme"] = proto
+        await self.app(scope, receive, send)
+
+    def _trusted(self, host: str) -> bool:
+        address = _address(host)
+        return address is not None and any(address in network for network in self.networks)
+
+    def _client(self, peer: str, forwarded: str | None) -> str:
+        client = peer
+        for hop in reversed([h.strip() for h in (forwarded or "").split(",") if h.strip()]):
+            if not self._trusted(client) or _address(hop) is None:
+                break
+            client = hop
+        return client
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+_SECURE = "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# Our pages (the opinion letter, the public results) carry their CSS inline and no script.
+PAGE_POLICY = f"default-src 'none'; img-src 'self' data:; {_SECURE}"
+# Swagger UI and ReDoc load from jsDelivr; ReDoc adds styles at run time and searches in a
+# worker made from a blob.
+DOCS_POLICY = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
+    f"connect-src 'self'; worker-src blob:; {_SECURE}"
+)
+_INLINE = re.compile(rb"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+class SecurityHeadersMiddleware:
+    """`X-Content-Type-Options: nosniff` on every response; on HTML pages a
+    Content-Security-Policy that allows their own inline scripts and styles by hash (so
+    nothing injected runs) and nothing else but what the API documentation pages load."""
+
+    def __init__(self, app: ASGIApp, docs_paths: Collection[str]) -> None:
+        self.app = app
+        self.docs_paths = frozenset(docs_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        page: Message | None = None
+        chunks: list[bytes] = []
+
+        async def secured_send(message: Message) -> None:
+            nonlocal page
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if headers.get("content-type", "").startswith("text/html"):
+                    page = message  # held until the body is known: the policy hashes it
+                    return
+            elif message["type"] == "http.response.body" and page is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                body = b"".join(chunks)
+                MutableHeaders(scope=page)["Content-Security-Policy"] = self.policy(
+                    scope["path"], body
+                )
+                await send(page)
+                message = {"type": "http.response.body", "body": body}
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+    def policy(self, path: str, body: bytes) -> str:
+        docs = path in self.docs_paths
+        base = DOCS_POLICY if docs else PAGE_POLICY
+        hashes: dict[bytes, list[str]] = {b"script": [], b"style": []}
+        for tag, attributes, content in _INLINE.findall(body):
+            if b"src=" not in attributes.lower():
+                digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+                hashes[tag.lower()].append(f"'sha256-{digest}'")
+        scripts, styles = " ".join(hashes[b"script"]), " ".join(hashes[b"style"])
+        if docs:  # with a hash present, browsers would ignore ReDoc's 'unsafe-inline' styles
+            return base.replace("script-src", f"script-src {scripts}") if scripts else base
+        extra = (f"script-src {scripts}; " if scripts else "") + (
+            f"style-src {styles}; " if styles else ""
+        )
+        return base.replace("default-src 'none'; ", f"default-src 'none'; {extra}")

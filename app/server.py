@@ -39,7 +39,9 @@ def _config(host: str, port: int) -> uvicorn.Config:
         port=port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # The app decides which proxies to believe (VETTING_TRUSTED_PROXIES): uvicorn must not
+        # rewrite the client address from X-Forwarded-For before it does.
+        proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=10,
         log_level=settings.log_level.lower(),

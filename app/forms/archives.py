@@ -1,6 +1,7 @@
 """ZIP archives of .lrmx forms: each entry read with the single-form limits, and the archive
 itself refused (FormError) when too big, too many entries, or unpacking to more than it
-declares (zip bombs)."""
+declares (zip bombs). Too big (`ArchiveTooLarge`) is told apart from unreadable, so the
+endpoint can answer 413 for the one and 422 for the other."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from app.forms.lrmx import MAX_FORM_BYTES, FormError, LrmxForm, parse_lrmx
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_ENTRIES = 200
 MAX_ARCHIVE_UNCOMPRESSED = 64 * 1024 * 1024
+
+
+class ArchiveTooLarge(FormError):
+    """The archive is refused for its size: as sent, or as it declares it unpacks."""
 
 
 def parse_many(data: bytes, filename: str | None) -> list[tuple[str, LrmxForm | FormError]]:
@@ -34,7 +39,8 @@ def _try_parse(data: bytes) -> LrmxForm | FormError:
 
 def _parse_archive(data: bytes) -> list[tuple[str, LrmxForm | FormError]]:
     if len(data) > MAX_ARCHIVE_BYTES:
-        raise FormError("body", f"the archive is {len(data)} bytes; at most {MAX_ARCHIVE_BYTES}")
+        message = f"the archive is {len(data)} bytes; at most {MAX_ARCHIVE_BYTES}"
+        raise ArchiveTooLarge("body", message)
     _check_directory(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -66,7 +72,7 @@ def _read_archive(archive: zipfile.ZipFile) -> list[tuple[str, LrmxForm | FormEr
     forms = [entry for entry in entries if _is_form(entry)]
     budget = MAX_ARCHIVE_UNCOMPRESSED
     if sum(entry.file_size for entry in forms) > budget:
-        raise FormError("body", f"the archive would unpack to more than {budget} bytes")
+        raise ArchiveTooLarge("body", f"the archive would unpack to more than {budget} bytes")
     results: list[tuple[str, LrmxForm | FormError]] = []
     for entry in forms:
         content = _read_entry(archive, entry)

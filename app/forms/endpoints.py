@@ -22,6 +22,7 @@ from app.forms.service import FormsService, Options
 from app.models import AppointmentForm, Cadre, CadreVersion
 from app.records.repository import current
 from app.schemas import InputModel, IsoDate
+from app.uploads import read_upload
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.schemas import Decision
 
@@ -73,18 +74,6 @@ def _service(
     return FormsService(session, ctx, cipher, request.app.state.rulebooks, settings)
 
 
-async def _payload(request: Request, filename: str | None) -> tuple[bytes, str | None]:
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Unprocessable(
-                "Send the form in the `file` field.", errors=[("body.file", "missing")]
-            )
-        return await upload.read(), upload.filename
-    return await request.body(), filename
-
-
 @router.post(
     "/v1/appointment-forms",
     status_code=201,
@@ -116,7 +105,8 @@ async def receive_appointment_form(
     ID number, and the answer shows what was read and how it differs from the record; with
     `vet=` it carries the vetting decision, with `consult=true` a consultation request. A form
     that cannot be read is refused with 422 and nothing is recorded."""
-    data, name = await _payload(request, filename)
+    upload = await read_upload(request, filename)
+    data, name = upload.content, upload.filename
     if not data:
         raise Unprocessable("The body is empty.", errors=[("body", "empty")])
     options = Options(vet=vet, target_org_unit_id=target_org_unit_id, consult=consult, as_of=as_of)

@@ -23,8 +23,9 @@ from app.cadres.schemas import CadreCreate
 from app.config import Settings
 from app.context import Context
 from app.domain.enums import Purpose
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from app.forms import FormError, LrmxForm, parse_many
+from app.forms.archives import ArchiveTooLarge
 from app.forms.records import differences, stored_fields, summary
 from app.models import AppointmentForm, Cadre
 from app.records import service as records
@@ -65,7 +66,7 @@ class FormsService:
                     "consult=true needs target_org_unit_id (the post's unit).",
                     errors=[("query.target_org_unit_id", "required")],
                 )
-        parsed = parse_many(data, filename)
+        parsed = _parse(data, filename)
         bad = [(name, item) for name, item in parsed if isinstance(item, FormError)]
         if bad or not parsed:
             raise Unprocessable(
@@ -261,6 +262,18 @@ class FormsService:
                 errors=[("body.assessments", str(year))],
             ) from None
         return created.id  # type: ignore[no-any-return]
+
+
+def _parse(data: bytes, filename: str | None) -> list[tuple[str, LrmxForm | FormError]]:
+    """The forms sent; a refused archive as a problem naming why (413 when too big)."""
+    try:
+        return parse_many(data, filename)
+    except FormError as error:
+        refused = PayloadTooLarge if isinstance(error, ArchiveTooLarge) else Unprocessable
+        raise refused(
+            f"The archive is refused: {error.message}; nothing was recorded.",
+            errors=[(error.field, error.message)],
+        ) from None
 
 
 def _month_end(year: int, month: int) -> date:

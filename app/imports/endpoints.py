@@ -14,6 +14,7 @@ from app.deps import CipherDep
 from app.errors import Unprocessable, problem_responses
 from app.imports.kinds import IMPORTS
 from app.imports.service import Importer
+from app.uploads import read_upload
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -68,20 +69,12 @@ async def import_records(
     """Import a spreadsheet (CSV or XLSX; headers in English or Chinese; see docs/samples/).
     Every row is validated; the whole file is applied in one transaction or not at all, and a
     422 lists each bad row with its field and reason. The same file twice is applied once."""
-    media = request.headers.get("content-type", "")
-    if media.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Unprocessable(
-                "Send the file in the `file` field.", errors=[("body.file", "missing")]
-            )
-        content, filename, media = await upload.read(), upload.filename, upload.content_type or ""
-    else:
-        content = await request.body()
-    if not content:
+    upload = await read_upload(request, filename)
+    if not upload.content:
         raise Unprocessable("The file is empty.", errors=[("body", "empty")])
-    result = await Importer(session, ctx, cipher).run(IMPORTS[kind], content, media, filename)
+    result = await Importer(session, ctx, cipher).run(
+        IMPORTS[kind], upload.content, upload.media_type, upload.filename
+    )
     if result.already_imported:
         response.status_code = 200
     return ImportOutcome(

@@ -154,7 +154,7 @@ IfNoneMatch = Annotated[str | None, Header(include_in_schema=False)]
 @router.get(
     "/assessment-results",
     response_model=PublicResults,
-    responses={304: {"description": "Not modified"}, **problem_responses(422, 503)},
+    responses={304: {"description": "Not modified"}, **problem_responses(422, 429, 503)},
     operation_id="list_public_assessment_results",
 )
 async def list_public_assessment_results(
@@ -178,7 +178,7 @@ async def list_public_assessment_results(
     responses={
         200: {"content": {"text/html": {}}, "description": "An HTML page"},
         304: {"description": "Not modified"},
-        **problem_responses(422, 503),
+        **problem_responses(422, 429, 503),
     },
     operation_id="public_assessment_results_page",
 )
