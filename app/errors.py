@@ -292,6 +292,13 @@ def _sqlstate(exc: BaseException | None) -> str:
     return ""
 
 
+_CONSTRAINT_ANSWERS = {
+    "23505": (409, "conflicts with a record already stored (a duplicate)"),
+    "23503": (422, "refers to something that does not exist"),
+    "23514": (422, "breaks a rule of the record (a check constraint)"),
+}
+
+
 def unhandled_error_response(request: Request, exc: Exception) -> JSONResponse:
     """503 when the database is unreachable; 422 when a value cannot be stored (a last line
     behind schema validation); otherwise a logged 500 without internals."""
@@ -304,6 +311,20 @@ def unhandled_error_response(request: Request, exc: Exception) -> JSONResponse:
             title="The request is not valid",
             detail="A value is out of range or cannot be stored.",
             errors=[FieldError(field="body", message="a value is out of range or not storable")],
+        )
+    state = _sqlstate(getattr(exc, "orig", None))
+    if state in _CONSTRAINT_ANSWERS:
+        # A last line behind the services' own checks (a race between two writers): the
+        # constraint's verdict as a 4xx, never a 500; nothing of the statement is shown.
+        status, detail = _CONSTRAINT_ANSWERS[state]
+        log.warning("write refused by a constraint: SQLSTATE %s", state)
+        return problem_response(
+            request,
+            status=status,
+            code="conflict" if status == 409 else "validation-error",
+            title="Conflict" if status == 409 else "The request is not valid",
+            detail=detail,
+            errors=[FieldError(field="body", message=detail)],
         )
     if is_database_unavailable(exc):
         orig = getattr(exc, "orig", None)

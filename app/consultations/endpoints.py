@@ -375,7 +375,7 @@ def _negotiate(accept: str | None) -> str:
 @router.get(
     "/v1/opinions/verify",
     response_model=Verification,
-    responses=problem_responses(422, 503),
+    responses=problem_responses(422, 429, 503),
     operation_id="verify_opinion",
     tags=["opinions"],
 )

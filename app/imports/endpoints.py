@@ -53,7 +53,7 @@ class ImportOutcome(BaseModel):
     openapi_extra=FILE_BODY,
     responses={
         200: {"model": ImportOutcome, "description": "The same file was imported before"},
-        **problem_responses(401, 403, 404, 413, 415, 422, 503),
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
     },
     operation_id="import_records",
 )

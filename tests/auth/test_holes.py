@@ -346,3 +346,28 @@ async def test_a_document_prefix_belongs_to_one_unit(api: Api, engine: AsyncEngi
         api, world, await request(api, world), status=409, issuing_org_unit_id=other["id"]
     )
     assert refused["errors"][0]["field"] == "body.issuing_org_unit_id"
+
+
+async def test_a_constraint_the_services_did_not_foresee_is_a_4xx_not_a_500(
+    engine: AsyncEngine,
+) -> None:
+    from starlette.requests import Request
+
+    from app.errors import unhandled_error_response
+
+    request = Request({"type": "http", "method": "POST", "path": "/v1/x", "headers": []})
+    async with engine.connect() as conn:
+        await conn.execute(
+            text("CREATE TEMP TABLE t (id int PRIMARY KEY, ref int CHECK (ref > 0))")
+        )
+        await conn.execute(text("INSERT INTO t VALUES (1, 1)"))
+        for statement, status in (
+            ("INSERT INTO t VALUES (1, 1)", 409),
+            ("INSERT INTO t VALUES (2, -1)", 422),
+        ):
+            with pytest.raises(Exception) as raised:
+                async with conn.begin_nested():
+                    await conn.execute(text(statement))
+            answer = unhandled_error_response(request, raised.value)  # type: ignore[arg-type]
+            assert answer.status_code == status
+            assert b"INSERT" not in answer.body
