@@ -45,6 +45,8 @@ def settings(database_url: str) -> Settings:
         log_json=True,
         db_pool_size=5,
         secret_key="test-secret-key-for-the-suite-only-0123456789",
+        # The suite's webhook receivers listen on loopback, which is otherwise refused.
+        webhook_allowed_hosts=["127.0.0.1"],
     )
 
 

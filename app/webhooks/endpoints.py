@@ -6,16 +6,25 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from app.audit.service import record as audit
+from app.auth import jurisdiction
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
+from app.config import Settings
 from app.context import Context
 from app.db import SessionDep
-from app.deps import CipherDep
+from app.deps import CipherDep, SettingsDep
 from app.errors import NotFound, Unprocessable, problem_responses
-from app.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.models import (
+    ApiClient,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from app.webhooks import targets
 from app.webhooks.schemas import (
     Attempt,
     Delivery,
@@ -31,6 +40,22 @@ Admin = Annotated[Context, Authorized(Scope.ADMIN)]
 ERRORS = problem_responses(401, 403, 404, 422, 503)
 
 
+async def _ensure_target(url: str, settings: Settings) -> None:
+    """Refuse a URL webhooks may not be sent to (app.webhooks.targets). A name that does not
+    resolve yet is accepted: every delivery resolves and checks it again anyway."""
+    allowed = targets.AllowList.parse(settings.webhook_allowed_hosts)
+    try:
+        await targets.check(url, allowed, settings.webhook_timeout_seconds)
+    except targets.Unresolvable:
+        return
+    except targets.TargetRefused as exc:
+        raise Unprocessable(
+            f"The webhook URL {exc.reason}; only public addresses may be targeted, unless "
+            "the operator allows the host (VETTING_WEBHOOK_ALLOWED_HOSTS).",
+            errors=[("body.url", exc.reason)],
+        ) from None
+
+
 @router.post(
     "",
     status_code=201,
@@ -39,10 +64,17 @@ ERRORS = problem_responses(401, 403, 404, 422, 503)
     operation_id="create_webhook",
 )
 async def create_webhook(
-    body: SubscriptionCreate, session: SessionDep, ctx: Admin, cipher: CipherDep
+    body: SubscriptionCreate,
+    session: SessionDep,
+    ctx: Admin,
+    cipher: CipherDep,
+    settings: SettingsDep,
 ) -> SubscriptionCreated:
     """Subscribe a URL to event types. Deliveries are signed with the secret: see the
-    integration guide for the 10-line verification."""
+    integration guide for the 10-line verification. The URL must be http(s), without
+    credentials, and reach a public address (unless the operator allows it). A key bound to an
+    org unit receives only events about cadres and units within its jurisdiction."""
+    await _ensure_target(str(body.url), settings)
     secret = body.secret or secrets.token_urlsafe(32)
     row = WebhookSubscription(
         id=uuid.uuid4(),
@@ -68,15 +100,27 @@ async def create_webhook(
 
 @router.get("", response_model=list[Subscription], responses=ERRORS, operation_id="list_webhooks")
 async def list_webhooks(session: SessionDep, ctx: Admin) -> list[Subscription]:
-    rows = await session.execute(
-        select(WebhookSubscription).order_by(WebhookSubscription.created_at)
-    )
+    """The subscriptions this key may manage: every one for an unbound key; for a key bound to
+    an org unit, those made by keys within its jurisdiction."""
+    query = select(WebhookSubscription).order_by(WebhookSubscription.created_at)
+    rows = await session.execute(query.where(*_managed(ctx)))
     return [Subscription.model_validate(r) for r in rows.scalars()]
 
 
-async def _subscription(session: Any, webhook_id: UUID) -> WebhookSubscription:
-    row = await session.get(WebhookSubscription, webhook_id)
-    if row is None:
+def _managed(ctx: Context) -> list[ColumnElement[bool]]:
+    owner_unit = (
+        select(ApiClient.org_unit_id)
+        .where(ApiClient.id == WebhookSubscription.created_by)
+        .scalar_subquery()
+    )
+    visible = jurisdiction.org_unit_visible(ctx.principal, owner_unit)
+    return [] if visible is None else [visible]
+
+
+async def _subscription(session: Any, ctx: Context, webhook_id: UUID) -> WebhookSubscription:
+    query = select(WebhookSubscription).where(WebhookSubscription.id == webhook_id, *_managed(ctx))
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:  # outside the jurisdiction: as if there were none
         raise NotFound(f"No webhook {webhook_id}.")
     return row  # type: ignore[no-any-return]
 
@@ -85,20 +129,29 @@ async def _subscription(session: Any, webhook_id: UUID) -> WebhookSubscription:
     "/{webhook_id}", response_model=Subscription, responses=ERRORS, operation_id="get_webhook"
 )
 async def get_webhook(webhook_id: UUID, session: SessionDep, ctx: Admin) -> Subscription:
-    return Subscription.model_validate(await _subscription(session, webhook_id))
+    return Subscription.model_validate(await _subscription(session, ctx, webhook_id))
 
 
 @router.patch(
     "/{webhook_id}", response_model=Subscription, responses=ERRORS, operation_id="update_webhook"
 )
 async def update_webhook(
-    webhook_id: UUID, body: SubscriptionUpdate, session: SessionDep, ctx: Admin
+    webhook_id: UUID,
+    body: SubscriptionUpdate,
+    session: SessionDep,
+    ctx: Admin,
+    settings: SettingsDep,
 ) -> Subscription:
-    """Pause or resume a subscription, or change its event types (audited)."""
-    row = await _subscription(session, webhook_id)
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    """Pause or resume a subscription, or change its URL or event types (audited). A new URL,
+    and the URL of a subscription being resumed, is checked as when subscribing."""
+    row = await _subscription(session, ctx, webhook_id)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if not changes:
-        raise Unprocessable("Send active or event_types.", errors=[("body", "empty")])
+        raise Unprocessable("Send active, url or event_types.", errors=[("body", "empty")])
+    if "url" in changes or body.active:
+        await _ensure_target(changes.get("url", row.url), settings)
+    if "url" in changes:
+        row.url = changes["url"]
     if "event_types" in changes:
         row.event_types = [t.value for t in body.event_types or []]
     if "active" in changes:
@@ -124,7 +177,7 @@ async def list_webhook_deliveries(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DeliveryPage:
     """Each delivery with every attempt: when, the receiver's status code or the error."""
-    await _subscription(session, webhook_id)
+    await _subscription(session, ctx, webhook_id)
     query = (
         select(WebhookDelivery, OutboxEvent.event_type)
         .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
@@ -186,7 +239,12 @@ async def redeliver_webhook(delivery_id: UUID, session: SessionDep, ctx: Admin) 
     """Send a delivery again (whatever its status): it is queued for the next worker pass."""
     result = await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.subscription_id.in_(
+                select(WebhookSubscription.id).where(*_managed(ctx))
+            ),
+        )
         .values(status="pending", next_attempt_at=func.now())
         .returning(WebhookDelivery.id)
     )

@@ -13,7 +13,10 @@ from app.webhooks.outbox import EventType
 
 
 class SubscriptionCreate(InputModel):
-    url: AnyHttpUrl = Field(description="Where events are POSTed (http or https).")
+    url: AnyHttpUrl = Field(
+        description="Where events are POSTed: http or https, no credentials, a public address "
+        "(unless the operator allows the host)."
+    )
     event_types: list[EventType] = Field(min_length=1, max_length=10)
     secret: Annotated[str, Field(min_length=16, max_length=200)] | None = Field(
         default=None, description="Signing secret; one is generated (and shown once) if empty."
@@ -23,6 +26,7 @@ class SubscriptionCreate(InputModel):
 
 class SubscriptionUpdate(InputModel):
     active: bool | None = None
+    url: AnyHttpUrl | None = Field(default=None, description="A new target, checked as above.")
     event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=10)
 
 

@@ -1,6 +1,12 @@
 """The delivery worker. Each pass claims due deliveries with FOR UPDATE SKIP LOCKED (so any
 number of workers share the work and none sends an event twice), posts them signed, records
-every attempt, and schedules retries with exponential backoff up to a limit."""
+every attempt, and schedules retries with exponential backoff up to a limit.
+
+Right before each post the target is resolved and checked again (app.webhooks.targets) and the
+connection goes to an address just checked; a refused target is a failed attempt. Redirects are
+never followed, proxies from the environment never used, and what a receiver answers is never
+read: an attempt records the status code or a fixed error text, never the response body.
+Deliveries of a subscription whose client has been revoked are not sent."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from app import clock
 from app.config import Settings
 from app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.security.pii import PiiCipher
+from app.webhooks import targets
 from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 log = logging.getLogger(__name__)
@@ -33,7 +40,9 @@ _CLAIM = text(
     FROM webhook_deliveries d
     JOIN webhook_subscriptions s ON s.id = d.subscription_id
     JOIN outbox_events e ON e.id = d.event_id
+    LEFT JOIN api_clients c ON c.id = s.created_by
     WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.active
+      AND c.revoked_at IS NULL
     ORDER BY d.next_attempt_at
     LIMIT :limit
     FOR UPDATE OF d SKIP LOCKED
@@ -63,10 +72,76 @@ def body_of(row: Any) -> bytes:
     )
 
 
-async def _post(http: httpx.AsyncClient, row: Any, secret: str) -> Outcome:
-    body = body_of(row)
+# Fixed texts for what went wrong: nothing a receiver or a resolver says is stored.
+REFUSED = "refused: the target is not a public address (see VETTING_WEBHOOK_ALLOWED_HOSTS)"
+UNRESOLVED = "refused: the target host did not resolve"
+INVALID = "refused: the target URL is not allowed"
+TIMEOUT = "timeout"
+CONNECT_FAILED = "connection failed"
+
+
+def _error_text(exc: httpx.HTTPError) -> str:
+    return TIMEOUT if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+
+
+def _refusal_text(exc: targets.TargetRefused) -> str:
+    if isinstance(exc, targets.Unresolvable):
+        return UNRESOLVED
+    return REFUSED if exc.reason == targets.NOT_PUBLIC else INVALID
+
+
+class Poster:
+    """Posts one delivery to its checked target, over a client that follows no redirect."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, allowed: targets.AllowList, lookup_seconds: float
+    ) -> None:
+        self.http = http
+        self.allowed = allowed
+        self.lookup_seconds = lookup_seconds
+
+    async def __call__(self, row: Any, secret: str) -> Outcome:
+        started = time.perf_counter()
+        status, error = await self._attempt(row, secret)
+        return Outcome(status, error, int((time.perf_counter() - started) * 1000))
+
+    async def _attempt(self, row: Any, secret: str) -> tuple[int | None, str | None]:
+        try:
+            destination = await targets.check(row.url, self.allowed, self.lookup_seconds)
+        except targets.TargetRefused as exc:
+            return None, _refusal_text(exc)
+        body = body_of(row)
+        headers = _headers(row, secret, body) | {"Host": destination.host_header}
+        extensions = (
+            {"sni_hostname": destination.server_name} if destination.url.scheme == "https" else {}
+        )
+        error = CONNECT_FAILED
+        for address in destination.addresses:
+            try:
+                return await self._send(destination.via(address), body, headers, extensions)
+            except httpx.ConnectError:
+                continue  # nothing was sent: try the next checked address
+            except httpx.HTTPError as exc:
+                error = _error_text(exc)
+                break
+        return None, error
+
+    async def _send(
+        self, url: httpx.URL, body: bytes, headers: dict[str, str], extensions: dict[str, Any]
+    ) -> tuple[int | None, str | None]:
+        request = self.http.build_request(
+            "POST", url, content=body, headers=headers, extensions=extensions
+        )
+        # Streamed and closed unread: the answer's body is neither stored nor even downloaded.
+        response = await self.http.send(request, stream=True, follow_redirects=False)
+        await response.aclose()
+        status = response.status_code
+        return status, None if response.is_success else f"HTTP {status}"
+
+
+def _headers(row: Any, secret: str, body: bytes) -> dict[str, str]:
     stamp = int(clock.now().timestamp())
-    headers = {
+    return {
         "Content-Type": "application/json",
         "User-Agent": "cadre-safety-vetting-webhooks/1",
         SIGNATURE_HEADER: sign(secret, stamp, body),
@@ -74,13 +149,6 @@ async def _post(http: httpx.AsyncClient, row: Any, secret: str) -> Outcome:
         "X-Webhook-Event": row.event_type,
         "X-Webhook-Delivery": str(row.id),
     }
-    started = time.perf_counter()
-    try:
-        response = await http.post(row.url, content=body, headers=headers)
-        status, error = response.status_code, None if response.is_success else response.text[:500]
-    except httpx.HTTPError as exc:
-        status, error = None, f"{type(exc).__name__}: {exc}"[:500]
-    return Outcome(status, error, int((time.perf_counter() - started) * 1000))
 
 
 class Worker:
@@ -90,6 +158,7 @@ class Worker:
         self.maker = maker
         self.settings = settings
         self.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+        self.allowed = targets.AllowList.parse(settings.webhook_allowed_hosts)
         self.name = name or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
 
     async def run_once(self, batch: int = 20) -> int:
@@ -98,10 +167,13 @@ class Worker:
             rows = (await session.execute(_CLAIM, {"limit": batch})).all()
             if not rows:
                 return 0
-            timeout = httpx.Timeout(self.settings.webhook_timeout_seconds)
-            async with httpx.AsyncClient(timeout=timeout) as http:
+            seconds = self.settings.webhook_timeout_seconds
+            async with httpx.AsyncClient(
+                timeout=httpx.Timeout(seconds), follow_redirects=False, trust_env=False
+            ) as http:
+                post = Poster(http, self.allowed, seconds)
                 outcomes = await asyncio.gather(
-                    *(_post(http, r, self.cipher.decrypt(r.secret_cipher)) for r in rows)
+                    *(post(r, self.cipher.decrypt(r.secret_cipher)) for r in rows)
                 )
             for row, outcome in zip(rows, outcomes, strict=True):
                 await self._record(session, row, outcome)

@@ -1,102 +1,15 @@
 """Webhook delivery to a real HTTP receiver on loopback: signed, retried, never twice."""
 
 import asyncio
-import socket
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-import pytest
-import uvicorn
 from fastapi import FastAPI
 
-from app import clock
 from app.config import Settings
-from app.webhooks.signing import verify
 from app.webhooks.worker import Worker
 from tests.factories import Api
-
-SECRET = "receiver-shared-secret-0123456789"
-
-
-@dataclass
-class Receiver:
-    """A loopback HTTP server that checks signatures and answers as scripted."""
-
-    port: int = 0
-    script: list[int] = field(default_factory=list)  # status codes to answer, in order
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        valid = verify(
-            SECRET,
-            headers.get("x-webhook-timestamp", ""),
-            body,
-            headers.get("x-signature", ""),
-            int(clock.now().timestamp()),
-        )
-        self.received.append({"headers": headers, "body": orjson.loads(body), "valid": valid})
-        status = self.script.pop(0) if self.script else 200
-        await send({"type": "http.response.start", "status": status, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    target = Receiver(port=sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(target, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):  # the server flips `started` without an event to await
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    yield target
-    server.should_exit = True
-    await task
-
-
-@pytest.fixture
-def worker_settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "webhook_backoff_seconds": 0.05,
-            "webhook_max_attempts": 4,
-            "webhook_failing_after": 3,
-        }
-    )
-
-
-async def subscribe(api: Api, receiver: Receiver, *types: str) -> dict[str, Any]:
-    return await api.post(
-        "/v1/webhooks", {"url": receiver.url, "event_types": list(types), "secret": SECRET}
-    )
-
-
-async def drain(workers: list[Worker], until: Any, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await asyncio.gather(*(w.run_once() for w in workers))
-        if until():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("deliveries did not finish in time")
+from tests.webhooks.support import Receiver, drain, subscribe
 
 
 async def test_a_case_is_delivered_signed_after_two_500s(
@@ -294,6 +207,7 @@ async def test_the_worker_command_delivers(
         **os.environ,
         "DATABASE_URL": settings.database_url or "",
         "VETTING_SECRET_KEY": settings.resolved_secret_key(),
+        "VETTING_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

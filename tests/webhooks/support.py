@@ -1,0 +1,73 @@
+"""A real HTTP receiver on loopback for webhook tests, and helpers to subscribe and deliver."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.webhooks.signing import verify
+from app.webhooks.worker import Worker
+from tests.factories import Api
+
+SECRET = "receiver-shared-secret-0123456789"
+
+
+@dataclass
+class Receiver:
+    """A loopback HTTP server that checks signatures and answers as scripted."""
+
+    port: int = 0
+    script: list[int] = field(default_factory=list)  # status codes to answer, in order
+    received: list[dict[str, Any]] = field(default_factory=list)
+    reply: bytes = b"ok"  # the body of every answer
+    reply_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        valid = verify(
+            SECRET,
+            headers.get("x-webhook-timestamp", ""),
+            body,
+            headers.get("x-signature", ""),
+            int(clock.now().timestamp()),
+        )
+        self.received.append(
+            {"headers": headers, "body": orjson.loads(body), "valid": valid, "path": scope["path"]}
+        )
+        status = self.script.pop(0) if self.script else 200
+        start = {"type": "http.response.start", "status": status, "headers": self.reply_headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": self.reply})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+
+async def subscribe(api: Api, receiver: Receiver, *types: str) -> dict[str, Any]:
+    return await api.post(
+        "/v1/webhooks", {"url": receiver.url, "event_types": list(types), "secret": SECRET}
+    )
+
+
+async def drain(workers: list[Worker], until: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await asyncio.gather(*(w.run_once() for w in workers))
+        if until():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("deliveries did not finish in time")
