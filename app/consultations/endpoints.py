@@ -1,5 +1,6 @@
 """Consultations: the safety department's opinion before a cadre is appointed."""
 
+import hashlib
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -342,7 +343,9 @@ async def get_opinion_document(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The issued opinion as a formal letter (GB/T 9704-2012 layout), HTML or PDF with an
-    embedded Chinese font; both carry the SHA-256 of the content."""
+    embedded Chinese font; both carry the SHA-256 of the content. The file is produced once
+    and then served byte for byte (`X-File-SHA256`), so a copy a recipient holds verifies at
+    `/v1/opinions/verify?sha256=` by its own hash."""
     from app.consultations.pdf import render_pdf
     from app.consultations.render import render_html
 
@@ -351,13 +354,21 @@ async def get_opinion_document(
     if row.document is None:
         raise Conflict("The opinion has not been issued yet.", current_state=row.state)
     document = document_from_json(row.document)
-    body = render_pdf(document) if chosen == "pdf" else render_html(document).encode("utf-8")
+    kept = await repository.opinion_file(session, row.id, chosen)
+    if kept is None:  # produced once, then kept and served byte for byte ever after
+        body = render_pdf(document) if chosen == "pdf" else render_html(document).encode("utf-8")
+        digest = hashlib.sha256(body).hexdigest()
+        await repository.keep_opinion_file(session, row.id, chosen, body, digest)
+        kept = await repository.opinion_file(session, row.id, chosen)
+        assert kept is not None  # kept just now, or by the concurrent download that won
     filename = f"opinion-{row.document_serial}-{row.issued_at:%Y}.{chosen}"
     return Response(
-        body,
+        kept.content,
         media_type=_DOCUMENT_TYPES[chosen],
         headers={
             "X-Content-SHA256": document.content_sha256,
+            "X-File-SHA256": kept.sha256,
+            "ETag": f'"{kept.sha256}"',
             "Content-Disposition": f'inline; filename="{filename}"',
         },
     )
@@ -385,7 +396,11 @@ async def verify_opinion(
     settings: SettingsDep,
     number: Annotated[str | None, Query(max_length=100, description="Document number.")] = None,
     sha256: Annotated[
-        str | None, Query(pattern="^[0-9a-f]{64}$", description="Content hash printed on it.")
+        str | None,
+        Query(
+            pattern="^[0-9a-f]{64}$",
+            description="The content hash printed on it, or the SHA-256 of the PDF/HTML file.",
+        ),
     ] = None,
 ) -> Verification:
     """For anyone holding an opinion (no key needed): is it genuine, and is it still valid?"""

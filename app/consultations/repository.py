@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, insert, select, text, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.consultations.workflow import State
-from app.models import Consultation, ConsultationTransition, Post
+from app.models import Consultation, ConsultationTransition, OpinionFile, Post
 from app.records.repository import in_array
 
 _NEXT_SERIAL = text(
@@ -91,11 +92,33 @@ async def page(
 async def by_number_or_hash(
     session: AsyncSession, number: str | None, sha256: str | None
 ) -> Any | None:
-    condition = (
-        Consultation.document_number == number if number else Consultation.content_sha256 == sha256
-    )
+    if number:
+        condition = Consultation.document_number == number
+    else:  # the content hash printed on the letter, or the SHA-256 of a file as served
+        served = select(OpinionFile.consultation_id).where(OpinionFile.sha256 == sha256)
+        condition = or_(Consultation.content_sha256 == sha256, Consultation.id.in_(served))
     query = select(Consultation).where(condition).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def opinion_file(session: AsyncSession, consultation_id: UUID, format: str) -> Any | None:
+    query = select(OpinionFile).where(
+        OpinionFile.consultation_id == consultation_id, OpinionFile.format == format
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def keep_opinion_file(
+    session: AsyncSession, consultation_id: UUID, format: str, content: bytes, sha256: str
+) -> None:
+    """Keep the first bytes produced; a concurrent first download that lost keeps nothing
+    (the renderer is deterministic, so both produced the same bytes)."""
+    statement = (
+        pg_insert(OpinionFile)
+        .values(consultation_id=consultation_id, format=format, content=content, sha256=sha256)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(statement)
 
 
 async def set_state(session: AsyncSession, consultation_id: UUID, **values: Any) -> None:

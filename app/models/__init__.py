@@ -8,6 +8,7 @@ from app.models.consultations import (
     Consultation,
     ConsultationTransition,
     DocumentCounter,
+    OpinionFile,
     OutboxEvent,
 )
 from app.models.forms import AppointmentForm
@@ -56,6 +57,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "Inspection",
+    "OpinionFile",
     "OrgUnit",
     "OrgUnitVersion",
     "OutboxEvent",

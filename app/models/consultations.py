@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -102,6 +103,20 @@ class DocumentCounter(Base):
     org_unit_id: Mapped[UUID] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class OpinionFile(Base):
+    """The exact bytes of an issued opinion as served (PDF or HTML), kept from the first time
+    they were produced and served byte for byte ever after, so the file a recipient holds can
+    be verified by its own SHA-256. Append-only (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "opinion_files"
+
+    consultation_id: Mapped[UUID] = mapped_column(ForeignKey("consultations.id"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(10), primary_key=True)  # pdf, html
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = tstz(server_default=func.now())
 
 
 class OutboxEvent(Base):
