@@ -152,11 +152,12 @@ async def get_consultation_dossier(
     settings: SettingsDep,
 ) -> Any:
     """The dossier and decision the draft rests on, exactly as compiled."""
-    row = await _service(request, session, ctx, cipher, settings).load(consultation_id)
+    service = _service(request, session, ctx, cipher, settings)
+    row = await service.load(consultation_id)
     decision = await session.get(VettingDecision, row.decision_id)
     if row.dossier is None or decision is None:
         raise Conflict("The consultation has no draft yet.", current_state=row.state)
-    dossier = await _service(request, session, ctx, cipher, settings).dossier_for_reader(row)
+    dossier = await service.dossier_for_reader(row)
     return {"dossier": dossier, "decision": decision.decision}
 
 
