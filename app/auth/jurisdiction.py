@@ -73,7 +73,10 @@ def not_found(kind: str, ident: UUID, field: str | None) -> NotFound:
 
 
 async def ensure_org_unit(
-    session: AsyncSession, principal: Principal, org_unit_id: UUID, field: str = "org_unit_id"
+    session: AsyncSession,
+    principal: Principal,
+    org_unit_id: UUID,
+    field: str | None = "org_unit_id",
 ) -> None:
     condition = org_unit_visible(principal, OrgUnit.id)
     if condition is None:
@@ -84,7 +87,10 @@ async def ensure_org_unit(
 
 
 async def ensure_cadre(
-    session: AsyncSession, principal: Principal, cadre_id: UUID, field: str = "cadre_id"
+    session: AsyncSession,
+    principal: Principal,
+    cadre_id: UUID,
+    field: str | None = "cadre_id",
 ) -> None:
     condition = cadre_visible(principal, Cadre.id)
     if condition is None:
@@ -99,3 +105,13 @@ async def cadre_is_visible(session: AsyncSession, principal: Principal, cadre_id
     if condition is None:
         return True
     return bool(await session.scalar(select(exists().where(Cadre.id == cadre_id, condition))))
+
+
+async def org_unit_is_visible(
+    session: AsyncSession, principal: Principal, org_unit_id: UUID
+) -> bool:
+    condition = org_unit_visible(principal, OrgUnit.id)
+    if condition is None:
+        return True
+    query = select(exists().where(OrgUnit.id == org_unit_id, condition))
+    return bool(await session.scalar(query))

@@ -144,7 +144,7 @@ async def get_safety_responsibility(
     unit = await session.get(OrgUnit, org_unit_id)
     if unit is None:
         raise NotFound(f"No org unit {org_unit_id}.")
-    await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id)
+    await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id, field=None)
     day = as_of or clock.today()
     teams = await _teams(session, [unit.id], day)
     return _structure(unit, teams.get(unit.id, []), day)
@@ -167,7 +167,7 @@ async def get_safety_responsibility_report(
     """The same check for every unit of a subtree that has a team on `as_of`."""
     if await session.get(OrgUnit, under) is None:
         raise NotFound(f"No org unit {under}.")
-    await jurisdiction.ensure_org_unit(session, ctx.principal, under, field="query.under")
+    await jurisdiction.ensure_org_unit(session, ctx.principal, under, field=None)
     day = as_of or clock.today()
     units = (
         (

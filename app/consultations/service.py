@@ -132,9 +132,8 @@ class Consultations:
     async def _request(self, body: ConsultationRequest) -> Consultation:
         unit = await self.session.get(OrgUnit, body.proposed_org_unit_id)
         if unit is None:
-            raise NotFound(
-                "The proposed post's org unit does not exist.",
-                errors=[("body.proposed_org_unit_id", "no such org unit")],
+            raise jurisdiction.not_found(
+                "org unit", body.proposed_org_unit_id, "body.proposed_org_unit_id"
             )
         await jurisdiction.ensure_org_unit(
             self.session, self.ctx.principal, unit.id, "body.proposed_org_unit_id"
@@ -193,16 +192,24 @@ class Consultations:
         return row
 
     async def _candidate(self, body: ConsultationRequest) -> UUID:
+        # A cadre outside the jurisdiction answers exactly as one never recorded.
+        principal = self.ctx.principal
         if body.cadre_id is not None:
-            if await self.session.get(Cadre, body.cadre_id) is None:
-                raise NotFound("No such cadre.", errors=[("body.cadre_id", "no such cadre")])
+            if await self.session.get(
+                Cadre, body.cadre_id
+            ) is None or not await jurisdiction.cadre_is_visible(
+                self.session, principal, body.cadre_id
+            ):
+                raise jurisdiction.not_found("cadre", body.cadre_id, "body.cadre_id")
             return body.cadre_id
         from app.vetting.repository import cadre_ids_by_hash
 
         assert body.id_number is not None
         digest = self.cipher.lookup_hash(body.id_number)
         found = await cadre_ids_by_hash(self.session, [digest])
-        if digest not in found:
+        if digest not in found or not await jurisdiction.cadre_is_visible(
+            self.session, principal, found[digest]
+        ):
             raise NotFound(
                 "No cadre has this ID number.", errors=[("body.id_number", "no such cadre")]
             )
@@ -332,7 +339,7 @@ class Consultations:
         issuer = await self.session.get(OrgUnit, org_unit_id)
         field = "body.issuing_org_unit_id"
         if issuer is None:
-            raise NotFound("The issuing unit does not exist.", errors=[(field, "no such unit")])
+            raise jurisdiction.not_found("org unit", org_unit_id, field)
         await jurisdiction.ensure_org_unit(self.session, self.ctx.principal, issuer.id, field)
         if not issuer.document_prefix:
             raise Unprocessable(

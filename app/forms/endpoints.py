@@ -172,9 +172,8 @@ async def get_appointment_form(form_id: UUID, session: SessionDep, ctx: Reader) 
     from app.auth import jurisdiction
 
     row = await session.get(AppointmentForm, form_id)
-    if row is None:
-        raise NotFound(f"No appointment form {form_id}.")
-    await jurisdiction.ensure_cadre(session, ctx.principal, row.cadre_id)
+    if row is None or not await jurisdiction.cadre_is_visible(session, ctx.principal, row.cadre_id):
+        raise NotFound(f"No appointment form {form_id}.")  # the same outside the jurisdiction
     return {
         "form_id": row.id,
         "cadre_id": row.cadre_id,
@@ -212,7 +211,7 @@ async def export_appointment_form(
     cadre = await session.get(Cadre, cadre_id)
     if cadre is None:
         raise NotFound(f"No cadre {cadre_id}.")
-    await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id)
+    await jurisdiction.ensure_cadre(session, ctx.principal, cadre_id, field=None)
     facts = (await FactsLoader(session, settings.timezone).load([cadre_id], clock.now()))[cadre_id]
     details = await current(session, CadreVersion, cadre_id)
     assert details is not None

@@ -93,9 +93,13 @@ class FormsService:
         if existing is not None:
             # The form is kept with the cadre's record and compared with it: a write and a read
             # of that record, limited to the client's jurisdiction like any other.
-            await jurisdiction.ensure_cadre(
-                self.session, self.ctx.principal, existing, "ShenFenZheng"
-            )
+            if not await jurisdiction.cadre_is_visible(self.session, self.ctx.principal, existing):
+                # Answered as recording that cadre anew would be: the number is taken, by whom
+                # is not this client's to know.
+                raise Conflict(
+                    "A cadre with this ID number already exists.",
+                    errors=[("ShenFenZheng", "already recorded")],
+                )
             return existing, False
         created = await cadres.create(
             self.session,
@@ -188,7 +192,9 @@ class FormsService:
         from app.forms.records import form_from_stored
 
         row = await self.session.get(AppointmentForm, form_id, with_for_update=True)
-        if row is None:
+        if row is None or not await jurisdiction.cadre_is_visible(
+            self.session, self.ctx.principal, row.cadre_id
+        ):
             raise NotFound(f"No appointment form {form_id}.")
         cadre = await self.session.get(Cadre, row.cadre_id)
         assert cadre is not None

@@ -18,7 +18,7 @@ from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.context import Context
 from app.domain.enums import ChangeKind
-from app.errors import AppError, Conflict, Unprocessable, field_errors
+from app.errors import Conflict, Unprocessable, field_errors
 from app.imports.kinds import ImportKind
 from app.imports.parse import Sheet, read_sheet
 from app.models import ApiClient, Assessment, Cadre, ImportBatch, OrgUnit
@@ -160,7 +160,6 @@ class Importer:
             if index % 5000 == 0:
                 self.progress("validate", index, total)
         self.progress("validate", total, total)
-        await self._check_access(out)
         if kind.name == "assessments":
             await self._duplicates(out)
         return out
@@ -170,13 +169,19 @@ class Importer:
         hashes = {self.cipher.lookup_hash(n.upper()): n for n in numbers}
         if not hashes:
             return {}
-        rows = await self.session.execute(
-            select(Cadre.id_number_hash, Cadre.id).where(in_array(Cadre.id_number_hash, hashes))
-        )
+        # Only cadres and units within the client's jurisdiction can be named: one outside it
+        # reads exactly like one never recorded ("no cadre has this ID number").
+        query = select(Cadre.id_number_hash, Cadre.id).where(in_array(Cadre.id_number_hash, hashes))
+        if (visible := jurisdiction.cadre_visible(self.ctx.principal, Cadre.id)) is not None:
+            query = query.where(visible)
+        rows = await self.session.execute(query)
         return {hashes[h]: cadre_id for h, cadre_id in rows}
 
     async def _units(self, cells: list[dict[str, Any]]) -> dict[str, UUID]:
-        rows = await self.session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.division_code))
+        query = select(OrgUnit.id, OrgUnit.name, OrgUnit.division_code)
+        if (visible := jurisdiction.org_unit_visible(self.ctx.principal, OrgUnit.id)) is not None:
+            query = query.where(visible)
+        rows = await self.session.execute(query)
         found: dict[str, UUID] = {}
         for unit_id, name, code in rows:
             found[str(unit_id)] = unit_id
@@ -222,19 +227,6 @@ class Importer:
         if kind.name == "accountability-cases":
             values.setdefault("status", "decided")
         return values
-
-    async def _check_access(self, out: Prepared) -> None:
-        principal = self.ctx.principal
-        if principal.unrestricted:
-            return
-        for row in out.rows:
-            try:
-                if row.get("cadre_id"):
-                    await jurisdiction.ensure_cadre(self.session, principal, row["cadre_id"])
-                elif row.get("org_unit_id"):
-                    await jurisdiction.ensure_org_unit(self.session, principal, row["org_unit_id"])
-            except AppError:
-                out.errors.append(RowError(row["_line"], "id_number", "outside the jurisdiction"))
 
     async def _duplicates(self, out: Prepared) -> None:
         seen: dict[tuple[Any, ...], int] = {}

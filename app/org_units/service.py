@@ -50,7 +50,7 @@ async def get(
     unit = await session.get(OrgUnit, org_unit_id, with_for_update=lock)
     if unit is None:
         raise NotFound(f"No org unit {org_unit_id}.")
-    await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id, field="org_unit_id")
+    await jurisdiction.ensure_org_unit(session, ctx.principal, org_unit_id, field=None)
     return unit
 
 

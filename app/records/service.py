@@ -32,9 +32,24 @@ def _record_values(kind: RecordKind, row: Any) -> Values:
 
 async def _check_jurisdiction(session: AsyncSession, ctx: Context, values: Values) -> None:
     if values.get("cadre_id") is not None:
-        await jurisdiction.ensure_cadre(session, ctx.principal, values["cadre_id"])
+        await jurisdiction.ensure_cadre(
+            session, ctx.principal, values["cadre_id"], field="body.cadre_id"
+        )
     if values.get("org_unit_id") is not None:
-        await jurisdiction.ensure_org_unit(session, ctx.principal, values["org_unit_id"])
+        await jurisdiction.ensure_org_unit(
+            session, ctx.principal, values["org_unit_id"], field="body.org_unit_id"
+        )
+
+
+async def _visible(session: AsyncSession, ctx: Context, values: Values) -> bool:
+    cadre_id, unit_id = values.get("cadre_id"), values.get("org_unit_id")
+    if cadre_id is not None and not await jurisdiction.cadre_is_visible(
+        session, ctx.principal, cadre_id
+    ):
+        return False
+    return unit_id is None or await jurisdiction.org_unit_is_visible(
+        session, ctx.principal, unit_id
+    )
 
 
 def _meta(
@@ -94,10 +109,10 @@ async def get(
     known_at: datetime | None = None,
 ) -> Any:
     row = await repository.current(session, kind.model, record_id, known_at)
-    if row is None:
+    if row is None or not await _visible(session, ctx, _record_values(kind, row)):
+        # Outside the jurisdiction: exactly as if there were no such record.
         when = f" as known at {known_at.isoformat()}" if known_at else ""
         raise NotFound(f"No {kind.title.lower()} {record_id}{when}.")
-    await _check_jurisdiction(session, ctx, _record_values(kind, row))
     return row
 
 

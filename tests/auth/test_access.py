@@ -201,7 +201,7 @@ async def test_a_jurisdiction_bound_client_writes_only_in_its_subtree(
             "direct_loss_cny": "0",
         },
     )
-    assert assert_problem(response, 404)["errors"][0]["field"] == "org_unit_id"
+    assert assert_problem(response, 404)["errors"][0]["field"] == "body.org_unit_id"
     await local.case(w["inside"]["id"])
     response = await api.http.post(
         "/v1/accountability-cases",

@@ -324,7 +324,7 @@ async def test_a_form_of_a_cadre_outside_the_clients_jurisdiction_is_refused(
         content=lrmx(form_elements(number)),
         headers={**local.headers, "Content-Type": "application/xml"},
     )
-    assert response.status_code == 404
+    assert response.status_code == 409 and cadre["id"] not in response.text
     assert response.json()["errors"][0]["field"] == "ShenFenZheng"
     received = (await send(api, lrmx(form_elements(number))))["forms"][0]
     refused = await api.http.get(

@@ -96,8 +96,8 @@ class AccidentFilters(UnitFilters):
     occurred_at_to: AwareDatetime | None = None
 
 
-async def prepare_accident(session: AsyncSession, _ctx: Context, values: Values) -> Values:
-    await references.org_unit(session, values["org_unit_id"])
+async def prepare_accident(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.org_unit(session, ctx.principal, values["org_unit_id"])
     return {
         **values,
         "level": accident_level(

@@ -127,14 +127,16 @@ class CaseFilters(CadreFilters):
     decision_date_to: date | None = None
 
 
-async def prepare_case(session: AsyncSession, _ctx: Context, values: Values) -> Values:
-    await references.cadre(session, values["cadre_id"])
+async def prepare_case(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.cadre(session, ctx.principal, values["cadre_id"])
     if values["accident_id"] is not None:
         await references.live_record(
-            session, Accident, values["accident_id"], "accident_id", "accident"
+            session, ctx.principal, Accident, values["accident_id"], "accident_id", "accident"
         )
     if values["post_id"] is not None:
-        post = await references.live_record(session, Post, values["post_id"], "post_id", "post")
+        post = await references.live_record(
+            session, ctx.principal, Post, values["post_id"], "post_id", "post"
+        )
         if post.cadre_id != values["cadre_id"]:
             raise Unprocessable(
                 "The post named belongs to another cadre.",

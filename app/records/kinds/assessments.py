@@ -104,11 +104,11 @@ class AssessmentFilters(ListFilters):
     published: bool | None = None
 
 
-async def prepare_assessment(session: AsyncSession, _ctx: Context, values: Values) -> Values:
+async def prepare_assessment(session: AsyncSession, ctx: Context, values: Values) -> Values:
     if values["cadre_id"] is not None:
-        await references.cadre(session, values["cadre_id"])
+        await references.cadre(session, ctx.principal, values["cadre_id"])
     if values["org_unit_id"] is not None:
-        await references.org_unit(session, values["org_unit_id"])
+        await references.org_unit(session, ctx.principal, values["org_unit_id"])
     return assessment_columns(values)
 
 

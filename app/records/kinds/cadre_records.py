@@ -27,8 +27,8 @@ from app.schemas import InputModel, IsoDate, LongText, RecordMeta, ShortText, Ye
 Note = Annotated[str, Field(max_length=20000)]
 
 
-async def prepare_cadre_record(session: AsyncSession, _ctx: Context, values: Values) -> Values:
-    await references.cadre(session, values["cadre_id"])
+async def prepare_cadre_record(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.cadre(session, ctx.principal, values["cadre_id"])
     return values
 
 

@@ -64,9 +64,9 @@ def _held_on(model: Any, day: date) -> Any:
     return (model.start_date <= day) & or_(model.end_date.is_(None), model.end_date >= day)
 
 
-async def prepare_post(session: AsyncSession, _ctx: Context, values: Values) -> Values:
-    await references.cadre(session, values["cadre_id"])
-    await references.org_unit(session, values["org_unit_id"])
+async def prepare_post(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.cadre(session, ctx.principal, values["cadre_id"])
+    await references.org_unit(session, ctx.principal, values["org_unit_id"])
     return values
 
 

@@ -21,8 +21,8 @@ from app.records.kind import RecordKind, Values
 from app.schemas import InputModel, IsoDate, LongText, RecordMeta, ShortText
 
 
-async def prepare_unit_record(session: AsyncSession, _ctx: Context, values: Values) -> Values:
-    await references.org_unit(session, values["org_unit_id"])
+async def prepare_unit_record(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.org_unit(session, ctx.principal, values["org_unit_id"])
     return values
 
 
