@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     check_group_max: int = Field(
         default=200, ge=1, le=10_000, description="Most single checks run as one group."
     )
+    batch_max_response_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Most bytes a vetting batch may answer with; a batch whose decisions "
+        "would pass it is refused with 413 (split it), before its answer is built.",
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -7,7 +7,9 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import jurisdiction
 from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
@@ -78,7 +80,7 @@ async def vetting_check(body: CheckRequest, request: Request, ctx: Checker) -> R
 @router.post(
     "/v1/vetting/batches",
     response_model=BatchResult,
-    responses=ERRORS,
+    responses=problem_responses(401, 403, 404, 413, 422, 503),
     operation_id="vetting_batch",
 )
 async def vetting_batch(
@@ -90,17 +92,28 @@ async def vetting_batch(
     settings: SettingsDep,
 ) -> Response:
     """Up to 10,000 checks in one request, evaluated from one set of set-based queries. Each
-    item gets its decision or its own problem; one bad item does not fail the others."""
+    item gets its decision or its own problem; one bad item does not fail the others.
+
+    Identical items (same cadre, purpose, `as_of`, `known_at`, target and rulebook) are
+    evaluated once; each still gets its own logged decision. The answer may take at most
+    `VETTING_BATCH_MAX_RESPONSE_BYTES` (50 MB by default): a decision lists every finding, and
+    a cadre with hundreds of cases has hundreds of findings in each. A batch whose answer would
+    pass it is refused with 413 as soon as that is known, before its answer is built, and
+    nothing of it is stored: split it into smaller batches (the problem says about how many
+    items fit)."""
+    limit = settings.batch_max_response_bytes
     with collector_paused():
-        return await _batch(_service(request, session, cipher, settings), body, request, ctx)
+        service = _service(request, session, cipher, settings)
+        return await _batch(service, body, request, ctx, limit)
 
 
 async def _batch(
-    service: VettingService, body: BatchRequest, request: Request, ctx: Context
+    service: VettingService, body: BatchRequest, request: Request, ctx: Context, limit: int
 ) -> Response:
     batch_id = uuid.uuid4()
+    prepared = await service.prepare(body.items)
     results, wire, summary = await service.evaluate_and_log(
-        await service.prepare(body.items), ctx, batch_id, "vetting_batch.evaluated"
+        prepared, ctx, batch_id, "vetting_batch.evaluated", max_response_bytes=limit
     )
     out: dict[str, Any] = {}
     for key, result in results.items():
@@ -120,10 +133,19 @@ async def _batch(
 )
 async def get_vetting_decision(decision_id: UUID, session: SessionDep, ctx: Checker) -> Response:
     """A stored decision, exactly as it was given."""
+    return _json((await _visible_decision(session, ctx, decision_id)).decision)
+
+
+async def _visible_decision(session: AsyncSession, ctx: Context, decision_id: UUID) -> Any:
+    """A stored decision this client may read: one about a cadre within its jurisdiction, or
+    one it asked for itself (a check crosses jurisdictions; reading others' does not)."""
     stored = await repository.get(session, decision_id)
-    if stored is None:
+    if stored is None or (
+        stored.requested_by != ctx.principal.client_id
+        and not await jurisdiction.cadre_is_visible(session, ctx.principal, stored.cadre_id)
+    ):
         raise NotFound(f"No decision {decision_id}.")
-    return _json(stored.decision)
+    return stored
 
 
 @router.post(
@@ -142,6 +164,7 @@ async def replay_vetting_decision(
     """Re-evaluate a stored decision from its stored facts with its stored rulebook text (or
     with today's version) and report whether the result is identical, and every difference."""
     mode = body.rulebook if body else "stored"
+    await _visible_decision(session, ctx, decision_id)
     return await replaying.replay(session, _rulebooks(request), decision_id, mode)
 
 

@@ -2,6 +2,17 @@
 log every decision immutably (one statement for any number), and present them.
 
 A single check and a 10,000-item batch share this path: a check is a batch of one.
+
+No request may starve the process. Items asking the same question (`_question`) are evaluated
+and presented once, each still logged under its own decision id; the event loop gets a turn
+after some work, counted in findings as well as in items (one cadre with hundreds of cases
+makes one item cost as much as hundreds of ordinary ones); and a batch's answer has a
+size budget (`ResponseBudget`): a decision lists every finding, so one cadre with 300 cases
+makes each of 10,000 items a 400 KB decision — a 4 GB answer, stored before it is sent. Each
+question's decision is charged, for every item asking it, as soon as it is first evaluated, and
+the batch is refused (413, split it) the moment the total passes the budget, before the answer
+is built; what was stored meanwhile is rolled back with the request. So the work done for a
+batch, the bytes stored and the bytes sent are all bounded by the budget, whatever its items.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ from app.errors import AppError, NotFound, Unprocessable
 from app.models import OrgUnit
 from app.security.pii import PiiCipher
 from app.vetting import repository
+from app.vetting.budget import KEY_BYTES, UUID_BYTES, ResponseBudget
 from app.vetting.fact_rows import org_unit_ref
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
@@ -57,9 +69,51 @@ class Evaluated:
     facts: CadreFacts
     snapshot: bytes
     target_id: UUID | None
+    body: dict[str, Any]  # the wire form (`present`)
 
 
 Outcome = Evaluated | AppError
+Question = tuple[UUID, Purpose, date, datetime, UUID | None, str]
+
+
+def _question(item: Prepared) -> Question:
+    """What an item's decision depends on: items of one request asking the same share it."""
+    target = item.target.id if item.target else None
+    return (item.cadre_id, item.purpose, item.as_of, item.known_at, target, item.rulebook.sha256)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """A cadre's facts as known at one time, framed for one target post, and their snapshot."""
+
+    facts: CadreFacts
+    snapshot: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The decision of one question, evaluated and presented once for every item asking it."""
+
+    decision: Decision
+    facts: _Facts
+    body: dict[str, Any]
+    size: int  # bytes of `body` as JSON
+
+    def to(self, item: Prepared) -> Evaluated:
+        """This item's decision: the shared answer under a decision id of its own."""
+        decision_id = uuid.uuid4()
+        decision = replace(self.decision, decision_id=decision_id)
+        body = {**self.body, "decision_id": str(decision_id)}
+        target_id = item.target.id if item.target else None
+        return Evaluated(item.key, decision, self.facts.facts, self.facts.snapshot, target_id, body)
+
+
+def _unknown(item: Prepared) -> AppError:
+    return NotFound(
+        f"No cadre {item.cadre_id} (as known at {item.known_at.isoformat()}).",
+        errors=[("body.cadre_id", "no such cadre")],
+    )
 
 
 def _target_problem(purpose: Purpose, target: OrgUnit | None, given: bool) -> AppError | None:
@@ -144,67 +198,88 @@ class VettingService:
                 )
         return prepared
 
-    async def _facts_of(self, items: Sequence[Prepared]) -> Callable[[Prepared], CadreFacts | None]:
+    async def _facts_of(self, items: Sequence[Prepared]) -> Callable[[Prepared], _Facts | None]:
         """One query per distinct `known_at` (one, nearly always) for every cadre; each
-        cadre's facts are then built when first asked for, once."""
+        cadre's facts, framed for a target post, and their snapshot are then built when first
+        asked for, once."""
         by_time: dict[datetime, set[UUID]] = defaultdict(set)
         for item in items:
             by_time[item.known_at].add(item.cadre_id)
         loader = FactsLoader(self.session, self.timezone)
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
+        framed: dict[tuple[UUID, datetime, UUID | None], _Facts] = {}
 
-        def facts(item: Prepared) -> CadreFacts | None:
+        def facts(item: Prepared) -> _Facts | None:
             key = (item.cadre_id, item.known_at)
             if key not in built:
                 found = records[item.known_at]
                 built[key] = (
                     loader.facts(found, item.cadre_id) if item.cadre_id in found.people else None
                 )
-            return built[key]
+            cadre_facts, target = built[key], item.target
+            if cadre_facts is None:
+                return None
+            frame = (*key, target.id if target else None)
+            if frame not in framed:
+                if target is not None:
+                    post = TargetPost(org_unit=org_unit_ref(_unit_row(target)))
+                    cadre_facts = replace(cadre_facts, target=post)
+                snapshot = facts_snapshot(cadre_facts)
+                sha = hashlib.sha256(snapshot).hexdigest()
+                framed[frame] = _Facts(cadre_facts, snapshot, sha)
+            return framed[frame]
 
         return facts
 
     async def outcomes(
-        self, prepared: Mapping[str, Prepared | AppError]
+        self, prepared: Mapping[str, Prepared | AppError], budget: ResponseBudget | None = None
     ) -> AsyncIterator[tuple[str, Outcome]]:
-        """Each item's decision or problem, in order. Every few hundred items the event loop
-        gets a turn, so that a store sent meanwhile proceeds in the database."""
-        facts_of = await self._facts_of([p for p in prepared.values() if isinstance(p, Prepared)])
+        """Each item's decision or problem, in order. A question is evaluated once, for the
+        first item asking it; with a `budget`, its decision is then charged for every item
+        asking it (and a problem for its item). The event loop gets a turn every `YIELD_EVERY`
+        items, or sooner after `YIELD_WORK` findings (after every item, for a cadre with
+        hundreds of records), so that other requests (a `/healthz`, a store sent meanwhile)
+        proceed during a long batch."""
+        budget = budget or ResponseBudget(None)
+        asked = [p for p in prepared.values() if isinstance(p, Prepared)]
+        facts_of = await self._facts_of(asked)
+        askers = Counter(_question(p) for p in asked)
         evaluated_at = clock.now()
-        snapshots: dict[int, bytes] = {}
+        answers: dict[Question, _Answer] = {}
+        work = 0  # findings evaluated since the last turn
         for n, (key, item) in enumerate(prepared.items(), 1):
-            if n % YIELD_EVERY == 0:
+            if n % YIELD_EVERY == 0 or work >= YIELD_WORK:
+                work = 0
                 await asyncio.sleep(0)
+            budget.charge(len(key) + KEY_BYTES)
             if isinstance(item, AppError):
-                yield key, item
+                yield key, budget.problem(item)
                 continue
-            cadre_facts = facts_of(item)
-            if cadre_facts is None:
-                yield (
-                    key,
-                    NotFound(
-                        f"No cadre {item.cadre_id} (as known at {item.known_at.isoformat()}).",
-                        errors=[("body.cadre_id", "no such cadre")],
-                    ),
+            question = _question(item)
+            answer = answers.get(question)
+            if answer is None:
+                answer = self._answer(item, facts_of(item), evaluated_at)
+                if answer is None:
+                    yield key, budget.problem(_unknown(item))
+                    continue
+                answers[question] = answer
+                work += len(answer.decision.findings)
+                budget.charge_decision(
+                    key, answer.size, len(answer.decision.findings), askers[question]
                 )
-                continue
-            if item.target is not None:
-                target = TargetPost(org_unit=org_unit_ref(_unit_row(item.target)))
-                cadre_facts = replace(cadre_facts, target=target)
-            snapshot = snapshots.get(id(cadre_facts))
-            if snapshot is None:  # one snapshot per facts object, however many purposes
-                snapshot = snapshots[id(cadre_facts)] = facts_snapshot(cadre_facts)
-            decision = evaluate(
-                cadre_facts,
-                item.purpose,
-                item.as_of,
-                item.rulebook,
-                facts_sha256=hashlib.sha256(snapshot).hexdigest(),
-            )
-            decision = replace(decision, decision_id=uuid.uuid4(), evaluated_at=evaluated_at)
-            target_id = item.target.id if item.target else None
-            yield key, Evaluated(key, decision, cadre_facts, snapshot, target_id)
+            yield key, answer.to(item)
+
+    @staticmethod
+    def _answer(item: Prepared, facts: _Facts | None, evaluated_at: datetime) -> _Answer | None:
+        if facts is None:
+            return None
+        decision = evaluate(
+            facts.facts, item.purpose, item.as_of, item.rulebook, facts_sha256=facts.sha256
+        )
+        decision = replace(decision, evaluated_at=evaluated_at)
+        body = present(decision, item.target.id if item.target else None)
+        return _Answer(decision, facts, body, len(orjson.dumps(body)) + UUID_BYTES)
 
     async def evaluate(self, prepared: Mapping[str, Prepared | AppError]) -> dict[str, Outcome]:
         return {key: outcome async for key, outcome in self.outcomes(prepared)}
@@ -215,16 +290,19 @@ class VettingService:
         ctx: Context,
         batch_id: UUID,
         action: str,
+        max_response_bytes: int | None = None,
     ) -> tuple[dict[str, Outcome], dict[UUID, dict[str, Any]], dict[str, Any]]:
         """A batch: decisions are stored a thousand at a time while the next ones are being
         evaluated (the database works while Python does), all in the request's transaction;
         the one audit event, summarising them all (`audit_summary`, returned too), goes with
-        the last."""
+        the last. PayloadTooLarge as soon as the answer is known to pass `max_response_bytes`
+        (the caller's transaction then rolls back what was stored)."""
         results: dict[str, Outcome] = {}
         chunk: list[Logged] = []
         writer = _Writer(self)
+        budget = ResponseBudget(max_response_bytes)
         try:
-            async for key, outcome in self.outcomes(prepared):
+            async for key, outcome in self.outcomes(prepared, budget):
                 results[key] = outcome
                 if isinstance(outcome, Evaluated):
                     chunk.append(Logged(outcome, ctx, batch_id))
@@ -265,7 +343,7 @@ class VettingService:
             rows, snapshots = [], {}
             for entry in group:
                 item = entry.result
-                body = present(item.decision, item.target_id)
+                body = item.body
                 wire[body_id(body)] = body
                 snapshots[item.decision.facts_sha256] = item.snapshot.decode()
                 rows.append(_row(entry, body))
@@ -276,8 +354,11 @@ class VettingService:
         return wire
 
 
-YIELD_EVERY = 20
 STORE_EVERY = 1000
+# The event loop gets a turn every YIELD_EVERY items, or sooner once YIELD_WORK findings have
+# been evaluated and presented (about 10 ms of work; a cadre may have hundreds per decision).
+YIELD_EVERY = 20
+YIELD_WORK = 200
 
 
 class _Writer:
