@@ -1,5 +1,6 @@
 """Service settings: one pydantic-settings class, read from the environment (and `.env`)."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
         description="Hosts or networks (CIDR) webhooks may target although not public, "
         "comma-separated: e.g. `hooks.internal,10.20.0.0/16`. Everything else must be public.",
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed; empty: none, the peer is the client.",
@@ -90,11 +91,15 @@ class Settings(BaseSettings):
         "with credentials are refused with 429 (0: no limit).",
     )
 
-    @field_validator("webhook_allowed_hosts", mode="before")
+    @field_validator("webhook_allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
-    def _split_allowed_hosts(cls, value: Any) -> Any:
-        if isinstance(value, str):  # from the environment: comma-separated
-            return [part.strip() for part in value.split(",") if part.strip()]
+    def _split_list(cls, value: Any) -> Any:
+        """From the environment: comma-separated (a JSON list is accepted too)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
     def resolved_secret_key(self) -> str:
