@@ -23,7 +23,7 @@ from app.schemas import AwareDatetime
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
-ERRORS = problem_responses(401, 403, 422, 503)
+ERRORS = problem_responses(401, 403, 404, 422, 503)
 Year = Annotated[int, Query(ge=1949, le=2100)]
 Under = Annotated[UUID | None, Query(description="Only this org unit's subtree.")]
 
