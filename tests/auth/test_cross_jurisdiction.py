@@ -34,9 +34,10 @@ from sqlalchemy import select
 from app import clock
 from app.domain.idnumber import mask
 from app.models import ApiClient
+from app.records.kinds import ALL_KINDS
 from tests.conftest import make_client
 from tests.factories import Api, case_body, id_number
-from tests.forms import lrmx
+from tests.forms import form_elements, lrmx
 
 YEAR = clock.today().year
 TODAY = clock.today().isoformat()
@@ -58,18 +59,7 @@ EVENT_TYPES = [
 ]
 HOOK_URL = "http://127.0.0.1:9/"  # allowed by the suite's settings; nothing listens there
 
-RECORD_KINDS = (
-    "posts",
-    "cadre-status-events",
-    "assessments",
-    "accidents",
-    "accountability-cases",
-    "commendations",
-    "contributions",
-    "cadre-investigations",
-    "inspections",
-    "supervision-items",
-)
+RECORD_KINDS = tuple(kind.plural for kind in ALL_KINDS)  # every versioned record kind
 # kind -> the changes of an amendment that passes validation
 AMENDMENTS: dict[str, dict[str, Any]] = {
     "posts": {"title": "常务副县长"},
@@ -227,25 +217,17 @@ class World:
 
 def form_xml(number: str, name: str, current_post: str, submitting_unit: str) -> bytes:
     return lrmx(
-        {
-            "XingMing": name,
-            "XingBie": "男",
-            "ChuShengNianYue": number[6:12],
-            "MinZu": "汉族",
-            "JiGuan": "四川泸县",
-            "ChuShengDi": "四川泸县",
-            "RuDangShiJian": "199807",
-            "CanJiaGongZuoShiJian": "199607",
-            "JianKangZhuangKuang": "健康",
-            "XianRenZhiWu": current_post,
-            "NiRenZhiWu": current_post,
-            "JianLi": "1996.07--2008.06  科员\r\n"
+        form_elements(
+            number,
+            XingMing=name,
+            XianRenZhiWu=current_post,
+            NiRenZhiWu=current_post,
+            JianLi="1996.07--2008.06  科员\r\n"
             "2008.07--2015.12  局长\r\n"
             f"2016.01--        {current_post}",
-            "NianDuKaoHeJieGuo": f"{YEAR - 2}年为称职，{YEAR - 1}年为优秀",
-            "ChengBaoDanWei": submitting_unit,
-            "ShenFenZheng": number,
-        }
+            NianDuKaoHeJieGuo=f"{YEAR - 2}年为称职，{YEAR - 1}年为优秀",
+            ChengBaoDanWei=submitting_unit,
+        )
     )
 
 

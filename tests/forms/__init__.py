@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
+from app import clock
 from app.domain.idnumber import check_character
 
 ID_NUMBER = "51050219800229001" + check_character("51050219800229001")
@@ -104,3 +105,30 @@ def lrmx(
     """A UTF-8 form with a byte-order mark, as most writers produce."""
     text = person_xml(elements, family=family, photo=photo)
     return b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+_YEAR = clock.today().year
+
+
+def form_elements(number: str, **extra: str) -> dict[str, str]:
+    """A typical form's elements for the cadre with this ID number (overridable)."""
+    return {
+        "XingMing": "吴国庆",
+        "XingBie": "男",
+        "ChuShengNianYue": number[6:12],
+        "MinZu": "汉族",
+        "JiGuan": "四川泸县",
+        "ChuShengDi": "四川泸县",
+        "RuDangShiJian": "199807",
+        "CanJiaGongZuoShiJian": "199607",
+        "JianKangZhuangKuang": "健康",
+        "XianRenZhiWu": "叙永县人民政府副县长",
+        "NiRenZhiWu": "泸州市兴泸投资集团有限公司董事长",
+        "JianLi": "1996.07--2008.06  泸州市纳溪区安监局科员\r\n"
+        "2008.07--2015.12  叙永县安全生产监督管理局局长\r\n"
+        "2016.01--        叙永县人民政府副县长",
+        "NianDuKaoHeJieGuo": f"{_YEAR - 3}、{_YEAR - 2}年均为称职，{_YEAR - 1}年为优秀",
+        "ChengBaoDanWei": "中共泸州市委组织部",
+        "ShenFenZheng": number,
+        **extra,
+    }

@@ -12,32 +12,9 @@ from app.forms import parse_lrmx, write_lrmx
 from app.models import AppointmentForm, AuditEvent, Cadre
 from tests.factories import Api, id_number
 from tests.forms import FAMILY_MEMBERS as FAMILY
-from tests.forms import PHOTO, lrmx, person_xml
+from tests.forms import PHOTO, form_elements, lrmx, person_xml
 
 YEAR = clock.today().year
-
-
-def form_elements(number: str, **extra: str) -> dict[str, str]:
-    return {
-        "XingMing": "吴国庆",
-        "XingBie": "男",
-        "ChuShengNianYue": number[6:12],
-        "MinZu": "汉族",
-        "JiGuan": "四川泸县",
-        "ChuShengDi": "四川泸县",
-        "RuDangShiJian": "199807",
-        "CanJiaGongZuoShiJian": "199607",
-        "JianKangZhuangKuang": "健康",
-        "XianRenZhiWu": "叙永县人民政府副县长",
-        "NiRenZhiWu": "泸州市兴泸投资集团有限公司董事长",
-        "JianLi": "1996.07--2008.06  泸州市纳溪区安监局科员\r\n"
-        "2008.07--2015.12  叙永县安全生产监督管理局局长\r\n"
-        "2016.01--        叙永县人民政府副县长",
-        "NianDuKaoHeJieGuo": f"{YEAR - 3}、{YEAR - 2}年均为称职，{YEAR - 1}年为优秀",
-        "ChengBaoDanWei": "中共泸州市委组织部",
-        "ShenFenZheng": number,
-        **extra,
-    }
 
 
 @pytest.fixture
