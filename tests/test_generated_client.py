@@ -4,21 +4,19 @@ it by openapi-python-client drives a live server on loopback through the main jo
 import importlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from app import clock
 from app.cli import OPENAPI_PATH
 from app.config import Settings
+from tests import serving
 from tests.factories import id_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,44 +57,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def live_server(settings: Settings, clean_db: None) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "VETTING_SECRET_KEY": settings.secret_key or "",
-        "VETTING_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "app.main:create_app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serving.served(settings, serving.uvicorn_command, "/readyz") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_a_generated_client_runs_the_whole_journey(

@@ -1,11 +1,7 @@
 """X-Forwarded-For is believed only from a configured proxy (VETTING_TRUSTED_PROXIES): from
 any other peer the audited client address is the peer's own."""
 
-import os
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -16,6 +12,7 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
+from tests import serving
 from tests.conftest import make_client
 from tests.factories import Api
 
@@ -90,29 +87,16 @@ async def test_a_malformed_forwarded_address_leaves_the_proxy(
 @pytest.fixture
 def served(settings: Settings, clean_db: None) -> Iterator[str]:
     """The app as `vetting serve` runs it (app.server), on a free local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "VETTING_SECRET_KEY": settings.secret_key or "",
-        "VETTING_LOG_LEVEL": "WARNING",
-    }
-    command = f"from app.server import serve; serve('127.0.0.1', {port}, 1)"
-    proc = subprocess.Popen([sys.executable, "-c", command], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-c",
+            f"from app.server import serve; serve('127.0.0.1', {port}, 1)",
+        ]
+
+    with serving.served(settings, command, "/healthz") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 async def test_the_server_does_not_believe_a_local_client_either(
