@@ -5,7 +5,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +15,6 @@ from tests import serving
 from tests.conftest import make_client
 from tests.factories import Api
 
-ROOT = Path(__file__).resolve().parents[1]
 ClientFactory = Callable[[list[str], str], AbstractAsyncContextManager[Api]]
 
 
