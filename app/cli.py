@@ -45,8 +45,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from app.runtime import Database, migrate
 
     db = Database(get_settings())
-    migrate(db.url, args.revision)
-    print(f"migrated {db.description} to {args.revision}")
+    try:
+        migrate(db.owner_url, args.revision, service_url=db.url)
+        print(f"migrated {db.description} to {args.revision}")
+    finally:
+        db.close()
+    if db.owner_url == db.url:
+        print(
+            "note: DATABASE_OWNER_URL is not set, so the migrations ran as DATABASE_URL's role "
+            "and it owns the tables; give the service a role of its own (README, Roles)"
+        )
     return 0
 
 
@@ -56,7 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     db = Database(settings)
     try:
-        migrate(db.url)
+        migrate(db.owner_url, service_url=db.url)
         result = load_demo(db.url, settings, force=args.force)
         print(result)
     finally:
@@ -70,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     db = Database(settings)
-    migrate(db.url)
+    migrate(db.owner_url, service_url=db.url)
     base = f"http://{args.host}:{args.port}"
     if args.demo:
         print(load_demo(db.url, settings, force=False), flush=True)
@@ -97,11 +105,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     db = Database(settings)
-    migrate(db.url)
+    migrate(db.owner_url, service_url=db.url)
 
     async def run() -> None:
         engine = create_engine(db.url, settings)
-        worker = Worker(create_sessionmaker(engine), settings)
+        worker = Worker(create_sessionmaker(engine, settings), settings)
         print(f"webhook worker {worker.name} delivering (Ctrl-C to stop)", flush=True)
         try:
             if args.once:
@@ -134,7 +142,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     content = path.read_bytes()
     db = Database(settings)
-    migrate(db.url)
+    migrate(db.owner_url, service_url=db.url)
 
     def progress(stage: str, done: int, total: int) -> None:
         width = 30
@@ -148,7 +156,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         engine = create_engine(db.url, settings)
         cipher = PiiCipher.from_secret(settings.resolved_secret_key())
         try:
-            async with unit_of_work(create_sessionmaker(engine)) as session:
+            async with unit_of_work(create_sessionmaker(engine, settings)) as session:
                 importer = Importer(session, system_context_for_cli(), cipher, progress)
                 result = await importer.run(IMPORTS[args.kind], content, None, path.name)
         finally:
@@ -213,9 +221,10 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--check", action="store_true", help="exit 1 if the file differs")
     openapi.set_defaults(func=cmd_openapi)
 
-    from app import cli_keys
+    from app import cli_audit, cli_keys
 
     cli_keys.add_parser(sub)
+    cli_audit.add_parser(sub)
     return parser
 
 

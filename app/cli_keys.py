@@ -15,9 +15,10 @@ from app.runtime import Database
 
 
 async def _create(url: str, name: str, scopes: list[Scope], org_unit: uuid.UUID | None) -> str:
-    engine = create_engine(url, get_settings())
+    settings = get_settings()
+    engine = create_engine(url, settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine, settings)) as session:
             issued = await service.create_client(
                 session, system_context("cli"), name, scopes, org_unit
             )
@@ -28,9 +29,10 @@ async def _create(url: str, name: str, scopes: list[Scope], org_unit: uuid.UUID 
 
 
 async def _list(url: str) -> list[str]:
-    engine = create_engine(url, get_settings())
+    settings = get_settings()
+    engine = create_engine(url, settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine, settings)) as session:
             clients = await service.list_clients(session)
             return [
                 f"{c.id}  {c.key_prefix}  {'REVOKED' if c.revoked_at else 'active ':7}  "
@@ -43,9 +45,10 @@ async def _list(url: str) -> list[str]:
 
 
 async def _revoke(url: str, client_id: uuid.UUID) -> str:
-    engine = create_engine(url, get_settings())
+    settings = get_settings()
+    engine = create_engine(url, settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine, settings)) as session:
             client = await service.revoke_client(session, system_context("cli"), client_id)
             return f"revoked {client.id} ({client.name})"
     finally:

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "VETTING_DATABASE_URL"),
         description="postgresql+asyncpg://… URL; when unset, an embedded PostgreSQL is started.",
     )
+    database_owner_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_OWNER_URL", "VETTING_DATABASE_OWNER_URL"),
+        description="URL of the role that owns the tables, for `vetting migrate` (which then "
+        "grants DATABASE_URL's role what the service needs); unset: DATABASE_URL's own role.",
+    )
     data_dir: Path = Field(
         default=PROJECT_ROOT / ".data",
         description="Folder for the embedded database and generated local secrets.",
@@ -44,6 +50,23 @@ class Settings(BaseSettings):
         ge=64 * 1024,
         description="Most bytes a vetting batch may answer with; a batch whose decisions "
         "would pass it is refused with 413 (split it), before its answer is built.",
+    )
+    log_origin: str = Field(
+        default="cadre-safety-vetting/audit-log",
+        pattern=r"^[^\s+]{1,120}$",
+        description="The audit log's name: first line of its checkpoints and the key name "
+        "they are signed under (no spaces or '+').",
+    )
+    sequencer_interval_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        le=60,
+        description="How often a server process looks for audit events to add to the log.",
+    )
+    checkpoint_interval_seconds: float = Field(
+        default=300,
+        ge=1,
+        description="How often a signed checkpoint of the audit log is made (when it grew).",
     )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)

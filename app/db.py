@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
+from app.security.sealer import Sealer
 
 
 def create_engine(url: str, settings: Settings, **overrides: Any) -> AsyncEngine:
@@ -76,8 +77,18 @@ def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError("stale connection") from exc
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, settings: Settings
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that can write audit events: they carry the MAC key of the service (from its
+    master secret) that every event is sealed with."""
+    sealer = Sealer.from_secret(settings.resolved_secret_key())
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info={SEALER: sealer}
+    )
+
+
+SEALER = "audit_sealer"
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

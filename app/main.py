@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__, clock
+from app.audit.log import log_signer, run_sequencer
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
@@ -63,11 +64,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             from app.webhooks.worker import Worker
 
             worker = asyncio.create_task(Worker(app.state.sessionmaker, settings).run_forever())
+        sequencer = asyncio.create_task(
+            run_sequencer(app.state.sessionmaker, app.state.log_signer, settings)
+        )
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk it all (pauses of 50-150 ms under load).
         gc.collect()
         gc.freeze()
         yield
+        sequencer.cancel()
         if worker is not None:
             worker.cancel()
         await app.state.engine.dispose()
@@ -81,7 +86,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     clock.configure(settings.timezone)
     app.state.settings = settings
     app.state.engine = create_engine(url, settings)
-    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine, settings)
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     app.add_middleware(IdempotencyMiddleware)
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
+    app.state.log_signer = log_signer(settings)
     app.state.rulebooks = Rulebooks.shipped()
     app.state.checks = CheckCoalescer(
         app.state.sessionmaker,
@@ -169,6 +175,7 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
 
 
 def routers() -> list[APIRouter]:
+    from app.audit.endpoints import log_router as audit_log_router
     from app.audit.endpoints import router as audit_router
     from app.cadres.endpoints import router as cadres_router
     from app.compliance.endpoints import router as compliance_router
@@ -203,6 +210,7 @@ def routers() -> list[APIRouter]:
         forms_router,
         public_router,
         audit_router,
+        audit_log_router,
     ]
 
 

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from typing import Any
 
+import asyncpg
 from alembic import command
+from sqlalchemy.engine import make_url
 
+from app import privileges
 from app.config import Settings, get_settings
-from app.embedded import EmbeddedServer, ensure_database, start
+from app.embedded import EmbeddedServer, start
 from app.migrations_info import alembic_config
 
 EMBEDDED_DATABASE = "vetting"
 
 
 class Database:
-    """The database this process uses: DATABASE_URL, or an embedded server it started."""
+    """The database this process uses: DATABASE_URL (and DATABASE_OWNER_URL for migrations),
+    or an embedded server it started, set up with an owner role and a service role."""
 
     def __init__(self, settings: Settings) -> None:
         self.embedded: EmbeddedServer | None = None
         if settings.database_url:
             self.url = settings.database_url
+            self.owner_url = settings.database_owner_url or settings.database_url
         else:
             self.embedded = start(settings.data_dir / "pg")
-            self.url = ensure_database(self.embedded, EMBEDDED_DATABASE)
-            # Child processes (server workers) connect to the same server.
+            self.owner_url, self.url = prepare_embedded(self.embedded, EMBEDDED_DATABASE)
+            # Child processes (server workers) connect to the same server, as the service.
             os.environ["DATABASE_URL"] = self.url
             get_settings.cache_clear()
 
@@ -34,13 +41,85 @@ class Database:
 
     @property
     def description(self) -> str:
+        role = make_url(self.url).username
         if self.embedded:
-            return f"embedded PostgreSQL (socket {self.embedded.socket_dir})"
-        return "DATABASE_URL"
+            return f"embedded PostgreSQL (socket {self.embedded.socket_dir}), as {role}"
+        return f"DATABASE_URL, as {role}"
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def prepare_embedded(server: EmbeddedServer, name: str) -> tuple[str, str]:
+    """Make the owner and service roles and the database (owned by the owner) on the embedded
+    server; return (owner URL, service URL)."""
+    asyncio.run(_prepare(server.url("postgres"), name))
+    url = make_url(server.url(name))
+    owner = url.set(username=privileges.EMBEDDED_OWNER)
+    service = url.set(username=privileges.EMBEDDED_SERVICE)
+    return (
+        owner.render_as_string(hide_password=False),
+        service.render_as_string(hide_password=False),
+    )
+
+
+async def _prepare(superuser_url: str, name: str) -> None:
+    conn = await asyncpg.connect(**asyncpg_dsn(superuser_url))
+    try:
+        await privileges.ensure_roles(conn, privileges.EMBEDDED_OWNER, privileges.EMBEDDED_SERVICE)
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}" OWNER {privileges.EMBEDDED_OWNER}')
+    finally:
+        await conn.close()
+    inside = await asyncpg.connect(**asyncpg_dsn(superuser_url, database=name))
+    try:
+        await privileges.hand_over(inside, name, privileges.EMBEDDED_OWNER)
+    finally:
+        await inside.close()
+
+
+def asyncpg_dsn(url: str, **overrides: Any) -> dict[str, Any]:
+    """asyncpg.connect keywords for a SQLAlchemy URL (a Unix socket given as ?host=)."""
+    u = make_url(url)
+    params: dict[str, Any] = {
+        "user": u.username,
+        "password": u.password,
+        "database": u.database,
+        "host": u.query.get("host") or u.host,
+        "port": u.port,
+        **overrides,
+    }
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def migrate(
+    owner_url: str,
+    revision: str = "head",
+    service_url: str | None = None,
+    secret_key: str | None = None,
+) -> None:
+    """Apply the migrations as the owner, then give the service's role its privileges (when it
+    is another role than the owner). A migration that seals data (the audit log's MACs) uses
+    `secret_key`, else the configured one."""
+    config = alembic_config(owner_url)
+    if secret_key is not None:
+        config.attributes["secret_key"] = secret_key
+    command.upgrade(config, revision)
+    if service_url is not None:
+        grant(owner_url, service_url)
+
+
+def grant(owner_url: str, service_url: str) -> None:
+    service_role = make_url(service_url).username
+    if not service_role or service_role == make_url(owner_url).username:
+        return  # one role for both (no DATABASE_OWNER_URL): nothing to grant
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**asyncpg_dsn(owner_url))
+        try:
+            await privileges.apply(conn, service_role)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -60,7 +139,7 @@ async def _load_demo(url: str, settings: Settings, force: bool) -> str:
 
     engine = create_engine(url, settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine, settings)) as session:
             if not force and not await demo.is_empty(session):
                 return "Demo data: the database already holds data; nothing loaded."
             counts = await demo.load(session, PiiCipher.from_secret(settings.resolved_secret_key()))
@@ -78,8 +157,6 @@ async def _load_demo(url: str, settings: Settings, force: bool) -> str:
 
 
 def load_demo(url: str, settings: Settings, force: bool) -> str:
-    import asyncio
-
     return asyncio.run(_load_demo(url, settings, force))
 
 

@@ -80,8 +80,9 @@ async def _key(url: str) -> str:
     from app.context import system_context
     from app.db import create_engine, create_sessionmaker, unit_of_work
 
-    engine = create_engine(url, Settings(database_url=url, secret_key=SECRET))
-    async with unit_of_work(create_sessionmaker(engine)) as session:
+    settings = Settings(database_url=url, secret_key=SECRET)
+    engine = create_engine(url, settings)
+    async with unit_of_work(create_sessionmaker(engine, settings)) as session:
         issued = await create_client(session, system_context("bench"), "bench", [Scope.ADMIN])
     await engine.dispose()
     return issued.key

@@ -54,8 +54,9 @@ async def _keys(url: str) -> dict[str, str]:
     from app.models import OrgUnit
     from app.security.pii import PiiCipher
 
-    engine = create_engine(url, Settings(database_url=url, secret_key=SECRET))
-    async with unit_of_work(create_sessionmaker(engine)) as session:
+    settings = Settings(database_url=url, secret_key=SECRET)
+    engine = create_engine(url, settings)
+    async with unit_of_work(create_sessionmaker(engine, settings)) as session:
         await demo.load(session, PiiCipher.from_secret(SECRET))
         admin = await create_client(session, system_context("fuzz"), "fuzz", [Scope.ADMIN])
         county = (

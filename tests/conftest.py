@@ -13,13 +13,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from app.config import Settings
 from app.main import create_app
 from app.models import Base
-from app.runtime import migrate
-from tests.dbutil import TestServer, create_database, drop_database
+from tests.dbutil import Roles, TestServer, create_service_database, drop_database
 from tests.factories import Api
 
 
@@ -31,11 +30,16 @@ def pg_server() -> Iterator[TestServer]:
 
 
 @pytest.fixture(scope="session")
-def database_url(pg_server: TestServer) -> Iterator[str]:
-    url = create_database(pg_server.url)
-    migrate(url)
-    yield url
-    drop_database(pg_server.url, url)
+def roles(pg_server: TestServer) -> Iterator[Roles]:
+    made = create_service_database(pg_server.url)
+    yield made
+    drop_database(pg_server.url, made.superuser)
+
+
+@pytest.fixture(scope="session")
+def database_url(roles: Roles) -> str:
+    """The service's URL: its own role, which owns nothing (app.privileges)."""
+    return roles.service
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +63,17 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture(scope="session")
 def engine(app: FastAPI) -> AsyncEngine:
+    """The app's own engine: the service's role."""
     engine: AsyncEngine = app.state.engine
     return engine
+
+
+@pytest.fixture(scope="session")
+async def superuser_engine(roles: Roles) -> AsyncIterator[AsyncEngine]:
+    """The database superuser, for resetting tables and for what an insider would try."""
+    made = create_async_engine(roles.superuser, pool_size=2)
+    yield made
+    await made.dispose()
 
 
 def _truncate_statement() -> str:
@@ -69,11 +82,11 @@ def _truncate_statement() -> str:
 
 
 @pytest.fixture
-async def clean_db(engine: AsyncEngine) -> AsyncIterator[None]:
+async def clean_db(superuser_engine: AsyncEngine) -> AsyncIterator[None]:
     yield
     statement = _truncate_statement()
     if statement:
-        async with engine.begin() as conn:
+        async with superuser_engine.begin() as conn:
             # Append-only triggers refuse TRUNCATE in normal operation; tests reset the tables.
             await conn.execute(text("SET LOCAL session_replication_role = replica"))
             await conn.execute(text(statement))

@@ -6,24 +6,18 @@ import asyncio
 import os
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from app import embedded
+from app import embedded, privileges
+from app.runtime import asyncpg_dsn, migrate
 
 
 def _asyncpg_dsn(url: str) -> dict[str, object]:
-    u = make_url(url)
-    params: dict[str, object] = {
-        "user": u.username,
-        "password": u.password,
-        "database": u.database,
-        "host": u.query.get("host") or u.host,
-        "port": u.port,
-    }
-    return {k: v for k, v in params.items() if v is not None}
+    return asyncpg_dsn(url)
 
 
 def with_database(url: str, database: str) -> str:
@@ -47,6 +41,43 @@ def create_database(server_url: str, prefix: str = "vetting_test") -> str:
 def drop_database(server_url: str, url: str) -> None:
     name = make_url(url).database
     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass(frozen=True)
+class Roles:
+    """One test database as the service sees it: the superuser's URL (for resetting tables and
+    for tampering), the owner's (migrations) and the service's (the app)."""
+
+    superuser: str
+    owner: str
+    service: str
+
+
+def as_role(url: str, role: str) -> str:
+    return make_url(url).set(username=role).render_as_string(hide_password=False)
+
+
+async def _prepare(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(**_asyncpg_dsn(server_url))
+    try:
+        await privileges.ensure_roles(conn, privileges.EMBEDDED_OWNER, privileges.EMBEDDED_SERVICE)
+        await conn.execute(f'CREATE DATABASE "{name}" OWNER {privileges.EMBEDDED_OWNER}')
+    finally:
+        await conn.close()
+
+
+def create_service_database(server_url: str, prefix: str = "vetting_test") -> Roles:
+    """A migrated database owned by the owner role, the service role granted what it needs."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_prepare(server_url, name))
+    superuser = with_database(server_url, name)
+    roles = Roles(
+        superuser,
+        as_role(superuser, privileges.EMBEDDED_OWNER),
+        as_role(superuser, privileges.EMBEDDED_SERVICE),
+    )
+    migrate(roles.owner, service_url=roles.service)
+    return roles
 
 
 class TestServer:

@@ -168,6 +168,17 @@ class CompactRange:
         compact.extend(leaf_hashes)
         return compact
 
+    @classmethod
+    def of_size(cls, size: int, hashes: Sequence[bytes]) -> CompactRange:
+        """The compact range of a tree of `size` leaves from its subtree roots (as `nodes`
+        lists them, without the levels): one per set bit of `size`, largest first."""
+        levels = [level for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
+        if len(levels) != len(hashes):
+            raise ValueError(
+                f"a tree of {size} leaves has {len(levels)} subtrees, not {len(hashes)}"
+            )
+        return cls(zip(levels, hashes, strict=True))
+
     @property
     def size(self) -> int:
         """Number of leaves covered."""

@@ -1,5 +1,6 @@
 """Append audit events. Events are queued on the session and appended at the end of the unit of
-work; the chain is sealed at commit (see app/models/audit.py).
+work, each with its canonical bytes and the service's MAC (app.audit.entries); the log's
+sequencer takes them from there (app.audit.log).
 
 One write, one event: an operation made of several steps (a transfer ends one post and opens
 another; a consultation request also takes a decision and drafts) runs them inside
@@ -17,23 +18,36 @@ import orjson
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
+from app.audit.entries import Sealer, canonical
 from app.context import Context
-from app.db import Driver
+from app.db import SEALER, Driver
 from app.security import disclosure
+
+
+def sealer_of(session: AsyncSession) -> Sealer:
+    """The MAC key the session's sessionmaker was made with (app.db.create_sessionmaker)."""
+    sealer = session.info.get(SEALER)
+    if not isinstance(sealer, Sealer):
+        raise RuntimeError("this session cannot write audit events: made without a sealer")
+    return sealer
+
 
 _PENDING = "pending_audit_events"
 
 
 def event_row(
+    sealer: Sealer,
     ctx: Context,
     action: str,
     target_kind: str,
     target_id: object | None,
     summary: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of one audit event; the chain trigger adds seq, prev_hash and hash."""
-    return {
+    """The columns of one audit event, its entry and MAC; the sequencer gives it its index."""
+    row = {
         "id": uuid.uuid4(),
+        "occurred_at": clock.now(),
         "actor_client_id": ctx.principal.client_id,
         "actor_name": ctx.principal.name,
         "action": action,
@@ -44,6 +58,9 @@ def event_row(
         # Audit summaries never keep plain personal data (see app.security.disclosure).
         "summary": disclosure.narrow(to_jsonable_python(summary or {})),
     }
+    row["entry"] = canonical(row)
+    row["mac"] = sealer.mac(row["entry"])
+    return row
 
 
 _GROUP = "audit_event_group"
@@ -64,7 +81,7 @@ def record(
         step = {"action": action, "target_kind": target_kind, "target_id": target_id}
         group.steps.append({**step, **(summary or {})})
         return
-    row = event_row(ctx, action, target_kind, target_id, summary)
+    row = event_row(sealer_of(session), ctx, action, target_kind, target_id, summary)
     session.info.setdefault(_PENDING, []).append(row)
 
 
@@ -111,11 +128,12 @@ def claim(
     if session.info.get(_GROUP) is not None:
         record(session, ctx, action, target_kind, target_id, summary)
         return []
-    return [event_row(ctx, action, target_kind, target_id, summary)]
+    return [event_row(sealer_of(session), ctx, action, target_kind, target_id, summary)]
 
 
 _COLUMNS = (
     "id",
+    "occurred_at",
     "actor_client_id",
     "actor_name",
     "action",
@@ -124,20 +142,35 @@ _COLUMNS = (
     "request_id",
     "client_ip",
     "summary",
+    "entry",
+    "mac",
 )
-_TYPES = ("uuid", "uuid", "text", "text", "text", "text", "text", "text", "text")
+_TYPES = (
+    "uuid",
+    "timestamptz",
+    "uuid",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "bytea",
+    "bytea",
+)
 
 
 def insert_sql(first: int) -> str:
-    """INSERT of audit event rows given as nine arrays, parameters `$first`…`$first+8`."""
+    """INSERT of audit event rows given as twelve arrays, `$first`…`$first+11`."""
     arrays = ", ".join(f"CAST(${first + i} AS {t}[])" for i, t in enumerate(_TYPES))
     names = ", ".join(_COLUMNS)
-    values = ", ".join(f"e.{c}" for c in _COLUMNS[:-1]) + ", CAST(e.summary AS jsonb)"
+    values = ", ".join("CAST(e.summary AS jsonb)" if c == "summary" else f"e.{c}" for c in _COLUMNS)
     return f"INSERT INTO audit_events ({names}) SELECT {values} FROM unnest({arrays}) AS e({names})"
 
 
 def insert_args(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """The nine arrays of `insert_sql` for `rows`."""
+    """The arrays of `insert_sql` for `rows`."""
     return [
         [orjson.dumps(r[c]).decode() if c == "summary" else r[c] for r in rows] for c in _COLUMNS
     ]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit.entries import parse
 from app.audit.service import record as audit
 from app.auth import repository
 from app.auth.keys import generate_key, key_digest
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
 from app.context import Context
+from app.db import SEALER
 from app.errors import Conflict, NotFound, Unauthorized
-from app.models import ApiClient, OrgUnit
+from app.models import ApiClient, AuditEvent, OrgUnit
+from app.security.sealer import Sealer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,13 @@ async def create_client(
         org_unit_id=org_unit_id,
     )
     await repository.add(session, client)
-    summary = {"name": name, "scopes": client.scopes, "org_unit_id": org_unit_id}
+    summary = {
+        "name": name,
+        "scopes": client.scopes,
+        "org_unit_id": org_unit_id,
+        "key_prefix": prefix,
+        "key_hash": client.key_hash,
+    }
     audit(session, ctx, "api_client.created", "api_client", client.id, summary)
     return IssuedKey(client=client, key=key)
 
@@ -89,7 +102,8 @@ async def authenticate(maker: async_sessionmaker[AsyncSession], key: str) -> Pri
     # single check waits for its group) and must not hold a pooled connection meanwhile.
     async with maker() as lookup:
         client = await repository.by_key_digest(lookup, digest)
-    if client is None or client.revoked_at is not None:
+        as_logged = client is not None and await _as_logged(lookup, client)
+    if client is None or client.revoked_at is not None or not as_logged:
         _principals.pop(digest, None)
         raise Unauthorized(
             "The API key is not valid or has been revoked.",
@@ -105,6 +119,41 @@ async def authenticate(maker: async_sessionmaker[AsyncSession], key: str) -> Pri
         _principals.clear()
     _principals[digest] = (principal, now + AUTH_CACHE_SECONDS)
     return principal
+
+
+async def _as_logged(session: AsyncSession, client: ApiClient) -> bool:
+    """Whether the client's row is what the audit log says it is: created with these scopes,
+    this jurisdiction and this key, and never revoked. The row is only a projection; a row
+    changed behind the service's back (a key un-revoked, made admin or given another key)
+    does not authenticate."""
+    sealer: Sealer = session.info[SEALER]
+    query = select(AuditEvent.entry, AuditEvent.mac).where(
+        AuditEvent.target_kind == "api_client", AuditEvent.target_id == str(client.id)
+    )
+    created = None
+    for entry, mac in (await session.execute(query)).all():
+        if not sealer.vouches_for(entry, mac):
+            continue
+        event = parse(entry)
+        if event["action"] == "api_client.revoked":
+            return _refused(client, "its revocation is in the audit log")
+        if event["action"] == "api_client.created":
+            created = event["summary"]
+    if created is None:
+        return _refused(client, "the audit log has no record of its creation")
+    logged_unit = created.get("org_unit_id")
+    if (
+        sorted(created.get("scopes", [])) != sorted(client.scopes)
+        or (str(client.org_unit_id) if client.org_unit_id else None) != logged_unit
+        or created.get("key_hash", client.key_hash) != client.key_hash
+    ):
+        return _refused(client, "its scopes, jurisdiction or key differ from the audit log")
+    return True
+
+
+def _refused(client: ApiClient, why: str) -> bool:
+    log.error("API client %s refused: %s (the api_clients row was changed)", client.id, why)
+    return False
 
 
 def scopes_from_text(values: Sequence[str]) -> list[Scope]:

@@ -8,11 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy import ColumnElement
 
+from app.audit.service import record as audit
 from app.auth.dependencies import Authorized, AuthorizedAny
 from app.auth.scopes import Scope
 from app.consultations import repository
 from app.consultations.document import document_from_json
 from app.consultations.presenter import present, verification
+from app.consultations.record import FILE_KEPT
 from app.consultations.schemas import (
     CloseRequest,
     Consultation,
@@ -359,7 +361,9 @@ async def get_opinion_document(
     if kept is None:  # produced once, then kept and served byte for byte ever after
         body = render_pdf(document) if chosen == "pdf" else render_html(document).encode("utf-8")
         digest = hashlib.sha256(body).hexdigest()
-        await repository.keep_opinion_file(session, row.id, chosen, body, digest)
+        if await repository.keep_opinion_file(session, row.id, chosen, body, digest):
+            summary = {"format": chosen, "sha256": digest, "bytes": len(body)}
+            audit(session, ctx, FILE_KEPT, "consultation", row.id, summary)
         kept = await repository.opinion_file(session, row.id, chosen)
         assert kept is not None  # kept just now, or by the concurrent download that won
     filename = f"opinion-{row.document_serial}-{row.issued_at:%Y}.{chosen}"
@@ -410,5 +414,4 @@ async def verify_opinion(
             "Give the document number or the content hash.",
             errors=[("query.number", "give number or sha256")],
         )
-    row = await repository.by_number_or_hash(session, number, sha256)
-    return await verification(session, row, sha256, settings)
+    return await verification(session, number, sha256)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.config import Settings
-from app.consultations.document import document_from_json
+from app.consultations.record import logged_opinion, logged_with
 from app.consultations.schemas import Consultation, Draft, Opinion, Recommendation, Verification
 from app.consultations.workflow import State
 from app.models import Consultation as ConsultationRow
@@ -71,35 +71,40 @@ def present(row: ConsultationRow, settings: Settings) -> Consultation:
 
 
 async def verification(
-    session: AsyncSession, row: ConsultationRow | None, sha256: str | None, settings: Settings
+    session: AsyncSession, number: str | None, sha256: str | None
 ) -> Verification:
-    if row is None or row.document is None:
+    """Answered from the audit log (app.consultations.record), never from the consultations'
+    columns: the opinion is found by the number or hash its logged issue (or a logged file)
+    carries, and its state is what its logged events say."""
+    logged = None
+    for consultation_id in await logged_with(session, number, sha256):
+        candidate = await logged_opinion(session, consultation_id)
+        if candidate is not None and (
+            candidate.document_number == number
+            if number is not None
+            else sha256 == candidate.content_sha256 or sha256 in candidate.file_sha256
+        ):
+            logged = candidate
+            break
+    if logged is None:
         return Verification(
             genuine=False,
             valid_now=False,
             detail="No opinion with this number or hash was issued here.",
         )
-    document = document_from_json(row.document)
-    if document.content_sha256 != row.content_sha256:  # pragma: no cover - integrity guard
-        return Verification(
-            genuine=False, valid_now=False, detail="The stored opinion does not match its hash."
-        )
-    state = State(row.state)
-    expired = row.valid_until is not None and row.valid_until < clock.today()
-    if state is State.ISSUED and expired:
-        state = State.EXPIRED
+    state = State(logged.current_state(clock.today()))
     valid = state is State.ISSUED
-    issuer = await session.get(OrgUnit, row.issuing_org_unit_id)
+    issuer = await session.get(OrgUnit, logged.issuing_org_unit_id)
     detail = "Genuine and valid." if valid else f"Genuine, but no longer valid: {state.value}."
     return Verification(
         genuine=True,
         valid_now=valid,
         state=state,
-        document_number=row.document_number,
+        document_number=logged.document_number,
         issuing_unit=issuer.name if issuer else None,
-        issued_on=document.issued_on,
-        valid_until=row.valid_until,
-        recommendation=Recommendation(row.recommendation) if row.recommendation else None,
-        content_sha256=row.content_sha256,
+        issued_on=logged.issued_on,
+        valid_until=logged.valid_until,
+        recommendation=Recommendation(logged.recommendation),
+        content_sha256=logged.content_sha256,
         detail=detail,
     )

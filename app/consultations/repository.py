@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,18 +89,6 @@ async def page(
     return rows.scalars().all(), int(total or 0)
 
 
-async def by_number_or_hash(
-    session: AsyncSession, number: str | None, sha256: str | None
-) -> Any | None:
-    if number:
-        condition = Consultation.document_number == number
-    else:  # the content hash printed on the letter, or the SHA-256 of a file as served
-        served = select(OpinionFile.consultation_id).where(OpinionFile.sha256 == sha256)
-        condition = or_(Consultation.content_sha256 == sha256, Consultation.id.in_(served))
-    query = select(Consultation).where(condition).limit(1)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def opinion_file(session: AsyncSession, consultation_id: UUID, format: str) -> Any | None:
     query = select(OpinionFile).where(
         OpinionFile.consultation_id == consultation_id, OpinionFile.format == format
@@ -110,15 +98,16 @@ async def opinion_file(session: AsyncSession, consultation_id: UUID, format: str
 
 async def keep_opinion_file(
     session: AsyncSession, consultation_id: UUID, format: str, content: bytes, sha256: str
-) -> None:
-    """Keep the first bytes produced; a concurrent first download that lost keeps nothing
-    (the renderer is deterministic, so both produced the same bytes)."""
+) -> bool:
+    """Keep the first bytes produced (True); a concurrent first download that lost keeps
+    nothing (False) and serves the winner's."""
     statement = (
         pg_insert(OpinionFile)
         .values(consultation_id=consultation_id, format=format, content=content, sha256=sha256)
         .on_conflict_do_nothing()
+        .returning(OpinionFile.sha256)
     )
-    await session.execute(statement)
+    return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
 async def set_state(session: AsyncSession, consultation_id: UUID, **values: Any) -> None:

@@ -26,6 +26,7 @@ from app.config import Settings
 from app.consultations import repository
 from app.consultations.document import document_to_json
 from app.consultations.letters import draft_reasons, opinion_document, recommendation_for
+from app.consultations.record import legal_values
 from app.consultations.schemas import ConsultationRequest, IssueRequest, Recommendation
 from app.consultations.workflow import Action, State, next_state
 from app.context import Context
@@ -62,7 +63,9 @@ async def change_state(
         by_client=ctx.principal.client_id,
         request_id=ctx.request_id,
     )
-    summary = {"from": before, "to": after, "reason": reason}
+    summary: dict[str, Any] = {"from": before, "to": after, "reason": reason}
+    if kept := legal_values(values):
+        summary["opinion"] = kept  # what was decided, in the log (app.consultations.record)
     audit(session, ctx, f"consultation.{action.value}", "consultation", row.id, summary)
     row.state = after
 

@@ -1,6 +1,12 @@
 """All SQLAlchemy models share one metadata; importing this package registers every table."""
 
-from app.models.audit import AuditEvent, AuditLink
+from app.models.audit import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditLogEntry,
+    AuditQueued,
+    AuditTreeHead,
+)
 from app.models.base import Base
 from app.models.cadres import Cadre, CadreStatusEvent, CadreVersion
 from app.models.clients import ApiClient
@@ -41,8 +47,11 @@ __all__ = [
     "ApiClient",
     "AppointmentForm",
     "Assessment",
+    "AuditCheckpoint",
     "AuditEvent",
-    "AuditLink",
+    "AuditLogEntry",
+    "AuditQueued",
+    "AuditTreeHead",
     "Base",
     "Cadre",
     "CadreInvestigation",

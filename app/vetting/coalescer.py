@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import event_row
+from app.audit.service import event_row, sealer_of
 from app.context import Context
 from app.db import is_database_unavailable, unit_of_work
 from app.security.pii import PiiCipher
@@ -121,6 +121,7 @@ class CheckCoalescer:
                     decision = result.decision
                     events.append(
                         event_row(
+                            sealer_of(session),
                             pending.ctx,
                             ACTION,
                             "vetting_decision",

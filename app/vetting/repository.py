@@ -57,9 +57,9 @@ _DECISION_COLUMNS = (
 def _store_sql() -> str:
     """One statement: the rulebook text and facts snapshots if new, the audit event (when the
     caller has them) and the decisions. Parameters: $1-$4 the rulebook, $5-$6 the
-    snapshots, $7-$15 the audit rows, then one array per decision column."""
+    snapshots, $7-$18 the audit rows, then one array per decision column."""
     names = ", ".join(c for c, _ in _DECISION_COLUMNS)
-    arrays = ", ".join(f"CAST(${16 + i} AS {t}[])" for i, (_, t) in enumerate(_DECISION_COLUMNS))
+    arrays = ", ".join(f"CAST(${19 + i} AS {t}[])" for i, (_, t) in enumerate(_DECISION_COLUMNS))
     values = ", ".join(
         "CAST(d.decision AS json)" if c == "decision" else f"d.{c}" for c, _ in _DECISION_COLUMNS
     )

@@ -86,6 +86,16 @@ NOT_OBJECT_SCOPED: dict[str, str] = {
     "/v1/opinions/verify": "public check of an opinion one holds, by its number or hash",
     "/v1/public/assessment-results": "public disclosure of published assessment results",
     "/v1/public/assessment-results.html": "the same, as a page",
+    "/v1/audit-log/key": "the log's public key",
+    "/v1/audit-log/checkpoint": "a signed tree head: a size and a hash",
+    "/v1/audit-log/checkpoints": "signed tree heads: sizes and hashes",
+    "/v1/audit-log/proofs/consistency": "hashes of subtrees, about no one",
+    # Scoped, but tested on their own: a bound key is refused the whole log (403) and gets an
+    # inclusion proof only for an event it may see (tests/audit/test_audit.py::
+    # test_a_bound_key_gets_proofs_for_its_own_events_but_not_the_whole_log).
+    "/v1/audit-log/proofs/inclusion": "by event id, within the jurisdiction (test_audit.py)",
+    "/v1/audit-log/entries": "the whole log: refused to a bound key (test_audit.py)",
+    "/v1/audit-events/verify": "the whole log: refused to a bound key (test_audit.py)",
 }
 # Documented exceptions: answered for any jurisdiction on purpose. Checked for what else they
 # disclose, and reported as warnings, not as leaks.

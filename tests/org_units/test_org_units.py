@@ -83,7 +83,8 @@ async def test_a_correction_keeps_the_old_version_with_who_when_and_why(api: Api
     assert history[0]["recorded_at"] <= history[1]["recorded_at"]
 
 
-async def test_org_unit_versions_refuse_update_and_delete(api: Api, engine: Any) -> None:
+async def test_org_unit_versions_refuse_update_and_delete(api: Api, superuser_engine: Any) -> None:
+    """Even as the owner or a superuser (the service's role may not try: test_privileges.py)."""
     import pytest
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -94,7 +95,7 @@ async def test_org_unit_versions_refuse_update_and_delete(api: Api, engine: Any)
         "DELETE FROM org_unit_versions WHERE org_unit_id = :id",
     ):
         with pytest.raises(DBAPIError, match="append-only"):
-            async with engine.begin() as conn:
+            async with superuser_engine.begin() as conn:
                 await conn.execute(text(statement), {"id": unit["id"]})
 
 

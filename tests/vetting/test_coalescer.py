@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth.service import forget_cached_keys
 from app.config import Settings
@@ -73,7 +73,7 @@ async def test_concurrent_checks_are_grouped_yet_keep_their_own_records(
 
 
 async def test_a_check_failing_in_the_database_does_not_fail_its_group(
-    api: Api, app: FastAPI
+    api: Api, app: FastAPI, superuser_engine: AsyncEngine
 ) -> None:
     people = [await api.cadre(f"同组{i}") for i in range(8)]
     doomed = people[3]["id"]
@@ -88,7 +88,7 @@ async def test_a_check_failing_in_the_database_does_not_fail_its_group(
         "CREATE TRIGGER test_poison BEFORE INSERT ON vetting_decisions "
         "FOR EACH ROW EXECUTE FUNCTION test_poison()"
     )
-    async with app.state.engine.begin() as conn:
+    async with superuser_engine.begin() as conn:
         await conn.exec_driver_sql(poison)
         await conn.exec_driver_sql(trigger)
     checks: CheckCoalescer = app.state.checks
@@ -97,7 +97,7 @@ async def test_a_check_failing_in_the_database_does_not_fail_its_group(
         bodies = [{"cadre_id": p["id"], "purpose": "promotion"} for p in people] * 2
         responses = await _fire(api, bodies)
     finally:
-        async with app.state.engine.begin() as conn:
+        async with superuser_engine.begin() as conn:
             await conn.exec_driver_sql("DROP TRIGGER test_poison ON vetting_decisions")
             await conn.exec_driver_sql("DROP FUNCTION test_poison()")
     assert checks.isolated > isolated, "the doomed checks should have failed inside a group"
@@ -151,7 +151,7 @@ async def test_driver_statements_commit_and_roll_back_with_the_session(
 
 
 async def test_a_big_batch_is_stored_in_chunks_in_one_transaction(
-    api: Api, app: FastAPI, monkeypatch: Any
+    api: Api, app: FastAPI, monkeypatch: Any, superuser_engine: AsyncEngine
 ) -> None:
     from app.vetting import service
 
@@ -167,7 +167,7 @@ async def test_a_big_batch_is_stored_in_chunks_in_one_transaction(
     assert [e["summary"]["items"] for e in events["items"]] == [10]
 
     doomed = people[6]["id"]  # in the second chunk: the first is already sent when it fails
-    async with app.state.engine.begin() as conn:
+    async with superuser_engine.begin() as conn:
         await conn.exec_driver_sql(
             "CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF NEW.cadre_id = '{doomed}' THEN RAISE EXCEPTION 'poisoned'; END IF; "
@@ -182,7 +182,7 @@ async def test_a_big_batch_is_stored_in_chunks_in_one_transaction(
             "/v1/vetting/batches", json={"items": items}, headers=api.headers
         )
     finally:
-        async with app.state.engine.begin() as conn:
+        async with superuser_engine.begin() as conn:
             await conn.exec_driver_sql("DROP TRIGGER test_poison ON vetting_decisions")
             await conn.exec_driver_sql("DROP FUNCTION test_poison()")
     assert failed.status_code == 500
