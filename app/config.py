@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="Most bytes a vetting batch may answer with; a batch whose decisions "
         "would pass it is refused with 413 (split it), before its answer is built.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="The service's public address (e.g. `https://vetting.example.gov.cn`), "
+        "printed on opinion letters in the verification URL; unset: the path alone.",
+    )
     log_origin: str = Field(
         default="cadre-safety-vetting/audit-log",
         pattern=r"^[^\s+]{1,120}$",

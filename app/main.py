@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,7 +38,7 @@ from app.middleware import (
 from app.ratelimit import RateLimitMiddleware
 from app.security.pii import PiiCipher
 from app.vetting.coalescer import CheckCoalescer
-from app.vetting.rulebooks import Rulebooks
+from app.vetting.rulebooks import Rulebooks, publish_shipped
 
 DESCRIPTION = """
 **Cadre Safety Vetting Service（党政领导干部安全生产责任审核服务）**
@@ -64,6 +65,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             from app.webhooks.worker import Worker
 
             worker = asyncio.create_task(Worker(app.state.sessionmaker, settings).run_forever())
+        try:
+            await publish_shipped(app.state.sessionmaker, app.state.rulebooks)
+        except Exception:  # the database may be down at start: /readyz says so
+            logging.getLogger(__name__).warning("could not log the rulebooks", exc_info=True)
         sequencer = asyncio.create_task(
             run_sequencer(app.state.sessionmaker, app.state.log_signer, settings)
         )

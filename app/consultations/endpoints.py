@@ -1,20 +1,18 @@
 """Consultations: the safety department's opinion before a cadre is appointed."""
 
-import hashlib
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from sqlalchemy import ColumnElement
 
-from app.audit.service import record as audit
 from app.auth.dependencies import Authorized, AuthorizedAny
 from app.auth.scopes import Scope
 from app.consultations import repository
 from app.consultations.document import document_from_json
+from app.consultations.files import freeze, freeze_after_issue
 from app.consultations.presenter import present, verification
-from app.consultations.record import FILE_KEPT
 from app.consultations.schemas import (
     CloseRequest,
     Consultation,
@@ -215,6 +213,7 @@ async def issue_opinion(
     consultation_id: UUID,
     body: IssueRequest,
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     ctx: Issuer,
     cipher: CipherDep,
@@ -224,6 +223,15 @@ async def issue_opinion(
     the opinion gets the issuing unit's next document number for the year (consecutive,
     allocated in the database) and a SHA-256 of its content."""
     row = await _service(request, session, ctx, cipher, settings).issue(consultation_id, body)
+    # The files are made once the issue is committed (and so can be logged and sealed).
+    background.add_task(
+        freeze_after_issue,
+        request.app.state.sessionmaker,
+        ctx,
+        row.id,
+        request.app.state.log_signer,
+        settings,
+    )
     return present(row, settings)
 
 
@@ -349,21 +357,14 @@ async def get_opinion_document(
     embedded Chinese font; both carry the SHA-256 of the content. The file is produced once
     and then served byte for byte (`X-File-SHA256`), so a copy a recipient holds verifies at
     `/v1/opinions/verify?sha256=` by its own hash."""
-    from app.consultations.pdf import render_pdf
-    from app.consultations.render import render_html
-
     chosen = format or _negotiate(accept)
     row = await _service(request, session, ctx, cipher, settings).load(consultation_id)
     if row.document is None:
         raise Conflict("The opinion has not been issued yet.", current_state=row.state)
     document = document_from_json(row.document)
     kept = await repository.opinion_file(session, row.id, chosen)
-    if kept is None:  # produced once, then kept and served byte for byte ever after
-        body = render_pdf(document) if chosen == "pdf" else render_html(document).encode("utf-8")
-        digest = hashlib.sha256(body).hexdigest()
-        if await repository.keep_opinion_file(session, row.id, chosen, body, digest):
-            summary = {"format": chosen, "sha256": digest, "bytes": len(body)}
-            audit(session, ctx, FILE_KEPT, "consultation", row.id, summary)
+    if kept is None:  # not made after the issue: made now, then kept and served ever after
+        await freeze(session, ctx, row, request.app.state.log_signer, settings)
         kept = await repository.opinion_file(session, row.id, chosen)
         assert kept is not None  # kept just now, or by the concurrent download that won
     filename = f"opinion-{row.document_serial}-{row.issued_at:%Y}.{chosen}"

@@ -86,7 +86,24 @@ def _fact(number: int, text: str, basis: str | None) -> str:
     return f"{label}{body}。"
 
 
-def compose(doc: OpinionDocument) -> Letter:
+@dataclass(frozen=True)
+class LogSeal:
+    """Where the issue of this opinion stands in the audit transparency log, printed on the
+    letter: its log index, the signed checkpoint that covers it, and where to verify."""
+
+    index: int
+    tree_size: int
+    root_hash: str
+    verify_url: str
+
+    def lines(self) -> tuple[str, ...]:
+        return (
+            f"审计日志：第{self.index}条，检查点（{self.tree_size}条）根哈希 {self.root_hash[:32]}",
+            f"核验：{self.verify_url}",
+        )
+
+
+def compose(doc: OpinionDocument, seal: LogSeal | None = None) -> Letter:
     name = doc.candidate_name
     you = _second_person(doc.addressee)
     if doc.request_reference:
@@ -144,5 +161,6 @@ def compose(doc: OpinionDocument) -> Letter:
             f"文号：{doc.document_number}　决定编号：{doc.decision_id}",
             f"规则：{doc.rulebook}",
             f"内容摘要（SHA-256）：{doc.content_sha256}",
+            *(seal.lines() if seal else ()),
         ),
     )

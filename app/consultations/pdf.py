@@ -26,7 +26,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from app import clock
 from app.consultations.document import OpinionDocument
-from app.consultations.letter import Letter, compose
+from app.consultations.letter import Letter, LogSeal, compose
 
 # The PDF is laid out in points (fpdf2 unit "pt"): fpdf2 writes some operators (character
 # spacing, the stroke width of the text rendering mode) without converting user units.
@@ -363,9 +363,9 @@ def _creation_date(doc: OpinionDocument) -> datetime:
     return datetime.combine(doc.issued_on, time(0), tzinfo=clock.zone())
 
 
-def render_pdf(doc: OpinionDocument) -> bytes:
+def render_pdf(doc: OpinionDocument, seal: LogSeal | None = None) -> bytes:
     """The opinion as an A4 PDF with an embedded subset of Noto Serif SC. Deterministic."""
-    letter = compose(doc)
+    letter = compose(doc, seal)
     pdf = _LetterPDF(orientation="portrait", unit="pt", format="A4")
     pdf.set_margins(_LEFT, _TOP, _RIGHT)
     pdf.set_auto_page_break(True, margin=_BOTTOM)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 
 from app.consultations.document import OpinionDocument
-from app.consultations.letter import compose
+from app.consultations.letter import LogSeal, compose
 
 __all__ = ["render_html"]
 
@@ -81,9 +81,9 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render_html(doc: OpinionDocument) -> str:
+def render_html(doc: OpinionDocument, seal: LogSeal | None = None) -> str:
     """The opinion as a complete HTML5 page (embedded CSS, A4 print styles)."""
-    letter = compose(doc)
+    letter = compose(doc, seal)
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',

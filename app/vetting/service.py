@@ -462,6 +462,8 @@ def check_summary(decision: Decision) -> dict[str, Any]:
         "as_of": decision.as_of,
         "outcome": decision.outcome,
         "eligible_from": decision.eligible_from,
+        # the exact rules applied, pinned in the log (the text is stored by this hash)
+        "rulebook": decision.rulebook.sha256,
     }
 
 

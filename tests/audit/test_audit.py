@@ -178,3 +178,16 @@ async def test_a_bound_key_gets_proofs_for_its_own_events_but_not_the_whole_log(
         "/v1/audit-log/proofs/inclusion", params={"event_id": events[0]["id"]}, headers=headers
     )
     assert response.status_code == 404
+
+
+async def test_a_rulebook_version_is_published_in_the_log_once(api: Api, app: FastAPI) -> None:
+    from app.vetting.rulebooks import publish_shipped
+
+    books = app.state.rulebooks
+    assert await publish_shipped(app.state.sessionmaker, books) == len(books.by_id)
+    assert await publish_shipped(app.state.sessionmaker, books) == 0
+    events = (await api.get("/v1/audit-events", action="rulebook.published"))["items"]
+    assert sorted(e["target_id"] for e in events) == sorted(b.sha256 for b in books.by_id.values())
+    for event in events:  # the text kept is the one whose hash was logged
+        text = books.texts[event["target_id"]]
+        assert sha256(text.encode()).hexdigest() == event["target_id"]

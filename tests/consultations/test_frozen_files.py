@@ -42,3 +42,27 @@ async def test_the_kept_bytes_cannot_be_changed(api: Api, engine: AsyncEngine) -
     with pytest.raises(DBAPIError):
         async with engine.begin() as conn:
             await conn.execute(text("UPDATE opinion_files SET content = 'x'"))
+
+
+async def test_the_letter_prints_its_log_index_and_a_checkpoint_that_covers_it(
+    api: Api,
+) -> None:
+    world = await build_world(api)
+    issued = await issue(api, world, await request(api, world))
+    html = (
+        await api.http.get(
+            f"/v1/consultations/{issued['id']}/document?format=html", headers=api.headers
+        )
+    ).text
+    events = await api.get("/v1/audit-events", target_id=issued["id"], action="consultation.issue")
+    (event,) = events["items"]
+    assert event["log_index"] is not None
+    assert f"审计日志：第{event['log_index']}条" in html
+    proof = await api.get("/v1/audit-log/proofs/inclusion", event_id=event["id"])
+    assert f"检查点（{proof['tree_size']}条）" in html
+    assert proof["checkpoint"]["root_hash"][:32] in html
+    assert "/v1/opinions/verify?number=" in html
+    kept = await api.get(
+        "/v1/audit-events", target_id=issued["id"], action="consultation.opinion_file_kept"
+    )
+    assert sorted(e["summary"]["format"] for e in kept["items"]) == ["html", "pdf"]
