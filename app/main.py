@@ -140,7 +140,8 @@ HOT_PATHS = ("/v1/vetting/",)
 
 def document_errors(app: FastAPI) -> dict[str, Any]:
     """Every operation documents the problems any request can meet: a malformed or oversized
-    body (400, 413) where it takes one, and an unreachable database (503)."""
+    body (400, 413) where it takes one, an unreachable database (503), and 429 (credentials
+    sent from an address with too many failed ones: app.ratelimit)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -157,7 +158,10 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
             if invalid and "application/json" in invalid.get("content", {}):
                 # FastAPI's default validation response: ours is a problem document.
                 invalid["content"] = {"application/problem+json": {"schema": problem}}
-            extra = {503: "Database unavailable"} if path not in _ALWAYS_PUBLIC else {}
+            # 429: a request carrying credentials from an address with too many failed ones.
+            extra: dict[int, str] = {429: "Too many requests"}
+            if path not in _ALWAYS_PUBLIC:
+                extra[503] = "Database unavailable"
             if "requestBody" in operation:
                 extra |= {400: "Malformed body", 413: "Body too large"}
             if (path, method) in idempotent:

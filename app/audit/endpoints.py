@@ -40,6 +40,7 @@ router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
 log_router = APIRouter(prefix="/v1/audit-log", tags=["audit"])
 Auditor = Annotated[Context, Authorized(Scope.AUDIT_READ)]
 MAX_ENTRIES = 10_000
+MAX_INDEX = 10**15  # far beyond any log; keeps query numbers inside bigint
 
 
 def _signer(request: Request) -> Signer:
@@ -278,8 +279,8 @@ async def get_inclusion_proof(
 async def get_consistency_proof(
     session: SessionDep,
     ctx: Auditor,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
+    second: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> ConsistencyProof:
     """That the tree of `second` entries extends the tree of `first` (RFC 9162 §2.1.4)."""
     if first > second:
@@ -306,7 +307,7 @@ async def get_consistency_proof(
 async def get_log_entries(
     session: SessionDep,
     ctx: Auditor,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 1000,
 ) -> LogEntries:
     """The entries at indices start… (at most `limit`): the bytes each leaf commits to, to
