@@ -40,6 +40,8 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check app tests scripts bench
 	$(BIN)/ruff format --check app tests scripts bench
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
+	../shared/tools/import-cycles app 2>/dev/null || [ ! -x ../shared/tools/import-cycles ]
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff check --fix app tests scripts bench

@@ -10,8 +10,9 @@ from app.auth import service
 from app.auth.scopes import Scope
 from app.config import get_settings
 from app.context import system_context
-from app.db import create_engine, create_sessionmaker, unit_of_work
+from app.db import create_engine, create_sessionmaker
 from app.runtime import Database
+from app.uow import unit_of_work
 
 
 async def _create(url: str, name: str, scopes: list[Scope], org_unit: uuid.UUID | None) -> str:

@@ -1,18 +1,12 @@
-"""Engine, session factory and the per-request unit of work.
-
-One session per request; services only flush; the dependency commits once at the end (or rolls
-back on error), so a change and its audit row succeed or fail together.
-"""
+"""Engine and session factory, the raw driver for hot statements, and how outages look.
+The unit of work over a session (one per request, one commit) is app.uow."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
-from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -89,43 +83,6 @@ def create_sessionmaker(
 
 
 SEALER = "audit_sealer"
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: commit once at the end, roll back on any error."""
-    from app.uow import finalize
-
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with maker() as session:
-        try:
-            # An Idempotency-Key is claimed in this session by the authorisation dependency,
-            # once the key has been authorised (app.auth.dependencies).
-            yield session
-            await finalize(session)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-@asynccontextmanager
-async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """The same unit of work outside a request (CLI, workers, demo data)."""
-    from app.uow import finalize
-
-    async with maker() as session:
-        try:
-            yield session
-            await finalize(session)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-"""The request's session; committed before the response is sent, so a failed commit is an error
-response rather than a success that did not happen."""
 
 
 _UNAVAILABLE_SQLSTATES = {

@@ -47,6 +47,15 @@ class Problem(BaseModel):
     )
 
 
+class BodyTooLarge(Exception):
+    """Raised by the limited `receive` (app.middleware) once a body without a declared length
+    runs over the limit."""
+
+
+def body_limit_detail(max_bytes: int) -> str:
+    return f"The request body exceeds {max_bytes} bytes."
+
+
 class AppError(Exception):
     status = 500
     code = "internal-error"
@@ -233,8 +242,6 @@ _HTTP_TITLES = {
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    from app.middleware import BodyTooLarge, body_limit_detail
-
     if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI reports it as a body it cannot parse
         limit = request.app.state.settings.max_body_bytes
         return await _app_error(request, PayloadTooLarge(body_limit_detail(limit)))

@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import Conflict, Unprocessable
 from app.middleware import request_header, send_problem
 from app.security.pii import PiiCipher
+from app.uow import get_session
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,6 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 def idempotent_operations(routes: Iterable[BaseRoute]) -> set[tuple[str, str]]:
     """(path, method) of every write whose unit of work claims the key: those that take the
     request's session (a vetting check, decided in a group of its own, does not)."""
-    from app.db import get_session
 
     def takes_session(dependant: Dependant) -> bool:
         # The authorisation dependency holds the session only to claim the key in it; what

@@ -13,11 +13,18 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app import __version__, clock
+from app import __version__, clock, handlers
 from app.audit.log import log_signer, run_sequencer
+from app.auditing.endpoints import log_router as audit_log_router
+from app.auditing.endpoints import router as audit_router
+from app.cadres.endpoints import router as cadres_router
+from app.compliance.endpoints import router as compliance_router
 from app.config import Settings, get_settings
+from app.consultations.endpoints import router as consultations_router
 from app.db import create_engine, create_sessionmaker
+from app.dossiers.endpoints import router as dossiers_router
 from app.errors import install_error_handlers
+from app.forms.endpoints import router as forms_router
 from app.health.endpoints import router as health_router
 from app.idempotency import (
     IdempotencyMiddleware,
@@ -26,7 +33,9 @@ from app.idempotency import (
     openapi_parameter,
     replay_response,
 )
+from app.imports.endpoints import router as imports_router
 from app.logs import configure_logging
+from app.meta.endpoints import router as meta_router
 from app.middleware import (
     BodySizeLimitMiddleware,
     NulCharacterMiddleware,
@@ -35,10 +44,20 @@ from app.middleware import (
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from app.org_units.endpoints import router as org_units_router
+from app.public.endpoints import router as public_router
+from app.public.publishing import router as publishing_router
 from app.ratelimit import RateLimitMiddleware
+from app.records.kinds import ALL_KINDS
+from app.records.router import build_router
+from app.records.transfers import router as transfers_router
 from app.security.pii import PiiCipher
+from app.stats.endpoints import router as stats_router
 from app.vetting.coalescer import CheckCoalescer
+from app.vetting.endpoints import router as vetting_router
 from app.vetting.rulebooks import Rulebooks, publish_shipped
+from app.webhooks.endpoints import router as webhooks_router
+from app.webhooks.worker import Worker
 
 DESCRIPTION = """
 **Cadre Safety Vetting Service（党政领导干部安全生产责任审核服务）**
@@ -62,8 +81,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.webhook_worker_in_server:
-            from app.webhooks.worker import Worker
-
             worker = asyncio.create_task(Worker(app.state.sessionmaker, settings).run_forever())
         try:
             await publish_shipped(app.state.sessionmaker, app.state.rulebooks)
@@ -89,6 +106,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         lifespan=lifespan,
     )
     clock.configure(settings.timezone)
+    handlers.install()
     app.state.settings = settings
     app.state.engine = create_engine(url, settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine, settings)
@@ -184,29 +202,12 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
 
 
 def routers() -> list[APIRouter]:
-    from app.audit.endpoints import log_router as audit_log_router
-    from app.audit.endpoints import router as audit_router
-    from app.cadres.endpoints import router as cadres_router
-    from app.compliance.endpoints import router as compliance_router
-    from app.consultations.endpoints import router as consultations_router
-    from app.forms.endpoints import router as forms_router
-    from app.imports.endpoints import router as imports_router
-    from app.meta.endpoints import router as meta_router
-    from app.org_units.endpoints import router as org_units_router
-    from app.public.endpoints import router as public_router
-    from app.public.publishing import router as publishing_router
-    from app.records.kinds import ALL_KINDS
-    from app.records.router import build_router
-    from app.records.transfers import router as transfers_router
-    from app.stats.endpoints import router as stats_router
-    from app.vetting.endpoints import router as vetting_router
-    from app.webhooks.endpoints import router as webhooks_router
-
     return [
         health_router,
         meta_router,
         org_units_router,
         cadres_router,
+        dossiers_router,
         transfers_router,
         *(build_router(kind) for kind in ALL_KINDS),
         publishing_router,

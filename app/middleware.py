@@ -12,16 +12,22 @@ import re
 import time
 import uuid
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
 
 from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    AppError,
+    BodyTooLarge,
+    PayloadTooLarge,
+    Unprocessable,
+    body_limit_detail,
+    error_body,
+    unhandled_error_response,
+)
 from app.logs import request_id_var
-
-if TYPE_CHECKING:
-    from app.errors import AppError
 
 access_log = logging.getLogger("app.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -111,18 +117,12 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        from app.errors import PayloadTooLarge
 
         await send_problem(scope, send, PayloadTooLarge(body_limit_detail(self.max_bytes)))
 
 
-def body_limit_detail(max_bytes: int) -> str:
-    return f"The request body exceeds {max_bytes} bytes."
-
-
 async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
     """Answer `error` as problem+json from a middleware, before the app's handlers run."""
-    from app.errors import PROBLEM_MEDIA_TYPE, error_body
 
     problem = error_body(error, scope["path"], scope.get("state", {}).get("request_id"))
     body = json.dumps(problem).encode()
@@ -133,10 +133,6 @@ async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
     ]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-class BodyTooLarge(Exception):
-    """Raised by the limited `receive` once a body without a declared length runs over."""
 
 
 class UnhandledErrorMiddleware:
@@ -165,8 +161,6 @@ class UnhandledErrorMiddleware:
                 raise
             from starlette.requests import Request
 
-            from app.errors import unhandled_error_response
-
             response = unhandled_error_response(Request(scope), exc)
             await response(scope, receive, send)
 
@@ -186,8 +180,6 @@ class NulCharacterMiddleware:
         if scope["type"] == "http":
             fields = nul_fields(scope)
             if fields:
-                from app.errors import Unprocessable
-
                 error = Unprocessable(
                     f"Invalid fields: {', '.join(fields)}",
                     errors=[(field, NUL_MESSAGE) for field in fields],

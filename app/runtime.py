@@ -10,10 +10,16 @@ import asyncpg
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from app import privileges
+from app import demo, privileges
+from app.auth.scopes import Scope
+from app.auth.service import create_client
 from app.config import Settings, get_settings
+from app.context import system_context
+from app.db import create_engine, create_sessionmaker
 from app.embedded import EmbeddedServer, start
 from app.migrations_info import alembic_config
+from app.security.pii import PiiCipher
+from app.uow import unit_of_work
 
 EMBEDDED_DATABASE = "vetting"
 
@@ -130,13 +136,6 @@ DEMO_KEY_FILE = "demo-admin-key"
 
 
 async def _load_demo(url: str, settings: Settings, force: bool) -> str:
-    from app import demo
-    from app.auth.scopes import Scope
-    from app.auth.service import create_client
-    from app.context import system_context
-    from app.db import create_engine, create_sessionmaker, unit_of_work
-    from app.security.pii import PiiCipher
-
     engine = create_engine(url, settings)
     try:
         async with unit_of_work(create_sessionmaker(engine, settings)) as session:

@@ -1,16 +1,21 @@
-"""The unit of work's end: domain events are handled, then audit events are appended, all in
-the same transaction as the change, just before the single commit."""
+"""The unit of work: one session per request (or CLI step); services only flush; it commits
+once at the end (or rolls back on error), so a change and its audit events succeed or fail
+together. At its end, record-change events are handled, then audit events appended, in the
+same transaction, just before the single commit."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit.service import flush_audit_events
 from app.context import Context
 
 _EVENTS = "pending_domain_events"
@@ -52,10 +57,12 @@ Handler = Callable[[AsyncSession, list[RecordChanged]], Awaitable[None]]
 _handlers: list[Handler] = []
 
 
-def on_records_changed(handler: Handler) -> Handler:
-    """Register a handler run before commit with the unit of work's record changes."""
-    _handlers.append(handler)
-    return handler
+def install_handlers(handlers: Iterable[Handler]) -> None:
+    """Register handlers run before commit with the unit of work's record changes (by the
+    composition root: app.handlers); one already registered is not added twice."""
+    for handler in handlers:
+        if handler not in _handlers:
+            _handlers.append(handler)
 
 
 def emit(session: AsyncSession, event: RecordChanged) -> None:
@@ -63,12 +70,44 @@ def emit(session: AsyncSession, event: RecordChanged) -> None:
 
 
 async def finalize(session: AsyncSession) -> None:
-    import app.handlers  # noqa: F401  (registers the record-change handlers)
-    from app.audit.service import flush_audit_events
-
+    """Run the record-change handlers (registered by the composition root: app.handlers),
+    then append the audit events, before the single commit."""
     events: list[RecordChanged] = session.info.pop(_EVENTS, [])
     while events:
         for handler in _handlers:
             await handler(session, events)
         events = session.info.pop(_EVENTS, [])
     await flush_audit_events(session)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit once at the end, roll back on any error."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with maker() as session:
+        try:
+            # An Idempotency-Key is claimed in this session by the authorisation dependency,
+            # once the key has been authorised (app.access).
+            yield session
+            await finalize(session)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@asynccontextmanager
+async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """The same unit of work outside a request (CLI, workers, demo data)."""
+    async with maker() as session:
+        try:
+            yield session
+            await finalize(session)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+"""The request's session; committed before the response is sent, so a failed commit is an error
+response rather than a success that did not happen."""

@@ -74,12 +74,15 @@ async def prepare(url: str, cadres: int) -> tuple[list[str], str]:
 
 
 async def _key(url: str) -> str:
+    from app import handlers
     from app.auth.scopes import Scope
     from app.auth.service import create_client
     from app.config import Settings
     from app.context import system_context
-    from app.db import create_engine, create_sessionmaker, unit_of_work
+    from app.db import create_engine, create_sessionmaker
+    from app.uow import unit_of_work
 
+    handlers.install()
     settings = Settings(database_url=url, secret_key=SECRET)
     engine = create_engine(url, settings)
     async with unit_of_work(create_sessionmaker(engine, settings)) as session:

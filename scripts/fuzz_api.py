@@ -45,15 +45,17 @@ async def _keys(url: str) -> dict[str, str]:
     records, checked against their schemas) and make the two keys: admin and county."""
     from sqlalchemy import select
 
-    from app import demo
+    from app import demo, handlers
     from app.auth.scopes import Scope
     from app.auth.service import create_client
     from app.config import Settings
     from app.context import system_context
-    from app.db import create_engine, create_sessionmaker, unit_of_work
+    from app.db import create_engine, create_sessionmaker
     from app.models import OrgUnit
     from app.security.pii import PiiCipher
+    from app.uow import unit_of_work
 
+    handlers.install()
     settings = Settings(database_url=url, secret_key=SECRET)
     engine = create_engine(url, settings)
     async with unit_of_work(create_sessionmaker(engine, settings)) as session:

@@ -15,11 +15,14 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from app import handlers
 from app.config import Settings
 from app.main import create_app
 from app.models import Base
 from tests.dbutil import Roles, TestServer, create_service_database, drop_database
 from tests.factories import Api
+
+handlers.install()  # the suite is a composition root too (units of work outside an app)
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +117,7 @@ async def make_client(
     from app.auth.scopes import Scope
     from app.auth.service import create_client
     from app.context import system_context
-    from app.db import unit_of_work
+    from app.uow import unit_of_work
 
     async with unit_of_work(app.state.sessionmaker) as db:
         issued = await create_client(

@@ -144,13 +144,15 @@ class CompactRange:
     A tree of n leaves has one node per set bit of n, so a sequencer can persist these few
     (level, hash) pairs and extend the tree by a batch without rereading earlier leaves."""
 
-    __slots__ = ("_nodes",)
+    __slots__ = ("_nodes", "_size")
 
     def __init__(self, nodes: Iterable[tuple[int, bytes]] = ()) -> None:
         self._nodes: list[tuple[int, bytes]] = []
+        self._size = 0
         for level, digest in nodes:
             self._check_node(level, digest)
             self._nodes.append((level, digest))
+            self._size += 1 << level
 
     def _check_node(self, level: int, digest: bytes) -> None:
         if not isinstance(level, int) or level < 0:
@@ -182,7 +184,7 @@ class CompactRange:
     @property
     def size(self) -> int:
         """Number of leaves covered."""
-        return sum(1 << level for level, _ in self._nodes)
+        return self._size
 
     @property
     def nodes(self) -> list[tuple[int, bytes]]:
@@ -193,6 +195,7 @@ class CompactRange:
         """Add one leaf hash; merge equal-sized subtrees as a binary counter carries."""
         if not _is_hash(leaf_hash):
             raise ValueError(f"leaf hash must be {HASH_SIZE} bytes, got {len(leaf_hash)}")
+        self._size += 1
         level, digest = 0, leaf_hash
         while self._nodes and self._nodes[-1][0] == level:
             _, left = self._nodes.pop()

@@ -1,14 +1,13 @@
-"""Cadres: create, look up, list, amend, history, dossier."""
+"""Cadres: create, look up, list, amend, history (the dossier: app.dossiers.endpoints)."""
 
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from app import clock
-from app.auth.dependencies import Authorized
+from app.access import Authorized
 from app.auth.scopes import Scope
-from app.cadres import dossier, service
+from app.cadres import service
 from app.cadres.schemas import (
     Cadre,
     CadreAmendment,
@@ -19,10 +18,9 @@ from app.cadres.schemas import (
     CadreVersion,
 )
 from app.context import Context
-from app.db import SessionDep
-from app.deps import CipherDep, SettingsDep
+from app.deps import CipherDep
 from app.errors import problem_responses
-from app.schemas import AwareDatetime, IsoDate
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/cadres", tags=["cadres"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -101,36 +99,3 @@ async def get_cadre_history(
         CadreVersion.model_validate(r)
         for r in await service.history(session, ctx, cadre_id, cipher)
     ]
-
-
-@router.get(
-    "/{cadre_id}/dossier",
-    response_model=dossier.Dossier,
-    responses=READ_ERRORS,
-    operation_id="get_cadre_dossier",
-)
-async def get_cadre_dossier(
-    cadre_id: UUID,
-    session: SessionDep,
-    ctx: Reader,
-    cipher: CipherDep,
-    settings: SettingsDep,
-    as_of: Annotated[
-        IsoDate | None,
-        Query(description="Valid time: the file as it stood on this day (default today)."),
-    ] = None,
-    known_at: Annotated[
-        AwareDatetime | None,
-        Query(description="Knowledge time: as the service knew it then (default now)."),
-    ] = None,
-) -> dossier.Dossier:
-    """The whole lifetime file (终身追责): every post, whatever the cadre's status now."""
-    return await dossier.build(
-        session,
-        ctx,
-        cadre_id,
-        as_of or clock.today(),
-        known_at or clock.now(),
-        cipher,
-        settings.timezone,
-    )

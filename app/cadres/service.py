@@ -23,7 +23,7 @@ from app.cadres.schemas import CadreVersion as CadreVersionView
 from app.context import Context
 from app.domain import idnumber
 from app.domain.enums import ChangeKind
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, Unprocessable
 from app.models import Cadre, CadreVersion, OrgUnit, Post
 from app.records import repository as records
 from app.records import service as record_service
@@ -152,8 +152,6 @@ async def lookup(
     try:
         value = idnumber.parse(id_number, today=clock.today()).value
     except idnumber.InvalidIdNumber as exc:
-        from app.errors import Unprocessable
-
         raise Unprocessable(str(exc), errors=[("body.id_number", str(exc))]) from None
     cadre = await repository.by_hash(session, cipher.lookup_hash(value))
     if cadre is None or not await jurisdiction.cadre_is_visible(session, ctx.principal, cadre.id):
@@ -210,3 +208,14 @@ async def history(
 ) -> Sequence[Any]:
     await get(session, ctx, cadre_id, cipher)
     return await records.history(session, CadreVersion, cadre_id)
+
+
+async def ids_by_id_number_hash(
+    session: AsyncSession, digests: Sequence[bytes]
+) -> dict[bytes, UUID]:
+    """The cadres recorded under these ID-number lookup hashes (hash -> cadre id): how other
+    features find a cadre by ID number without its plain text."""
+    if not digests:
+        return {}
+    query = select(Cadre.id_number_hash, Cadre.id).where(Cadre.id_number_hash.in_(digests))
+    return {row[0]: row[1] for row in await session.execute(query)}

@@ -11,18 +11,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
+from app.access import Authorized
 from app.auth import jurisdiction
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.compliance.rules import StructureFinding, TeamMember, Unit, check_team
 from app.context import Context
-from app.db import SessionDep
 from app.deps import SettingsDep
 from app.domain.enums import ChangeKind, OrgUnitKind, OrgUnitLevel, PositionKind, SafetyRole
 from app.errors import NotFound, problem_responses
 from app.models import CadreVersion, OrgUnit, Post
 from app.records.repository import latest
 from app.schemas import IsoDate, ReadModel
+from app.uow import SessionDep
 
 router = APIRouter(tags=["compliance"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from sqlalchemy import ColumnElement
 
-from app.auth.dependencies import Authorized, AuthorizedAny
+from app.access import Authorized, AuthorizedAny
 from app.auth.scopes import Scope
 from app.consultations import repository
 from app.consultations.document import document_from_json
@@ -28,12 +28,12 @@ from app.consultations.schemas import (
 from app.consultations.service import Consultations, visible_to
 from app.consultations.workflow import State
 from app.context import Context
-from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.errors import AppError, Conflict, Unprocessable, problem_responses
 from app.models import Consultation as ConsultationRow
 from app.models import VettingDecision
 from app.schemas import IsoDate
+from app.uow import SessionDep
 
 router = APIRouter(tags=["consultations"])
 Requester = Annotated[Context, Authorized(Scope.CONSULTATIONS_REQUEST)]

@@ -27,8 +27,8 @@ from app.consultations.document import document_from_json
 from app.consultations.letter import LogSeal
 from app.consultations.record import FILE_KEPT, ISSUED
 from app.context import Context
-from app.db import unit_of_work
 from app.models import AuditEvent, Consultation
+from app.uow import unit_of_work
 
 FORMATS = ("pdf", "html")
 _log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ async def freeze(
     session: AsyncSession, ctx: Context, row: Consultation, signer: Signer, settings: Settings
 ) -> None:
     """Produce and keep whichever of the files is not kept yet, logging each one kept."""
+    # Local for start-up cost only: the typesetter and its font load when a letter is made.
     from app.consultations.pdf import render_pdf
     from app.consultations.render import render_html
 

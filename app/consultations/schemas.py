@@ -10,11 +10,11 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.cadres.dossier import Dossier
 from app.cadres.schemas import ValidIdNumber
 from app.consultations.workflow import Action, State
 from app.domain.enums import Purpose
 from app.domain.labels import labeled
+from app.dossiers.service import Dossier
 from app.schemas import InputModel, IsoDate, ReadModel
 from app.vetting.schemas import Decision
 

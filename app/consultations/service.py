@@ -21,7 +21,7 @@ from app.audit.service import record as audit
 from app.auth import jurisdiction
 from app.auth.principal import Principal
 from app.auth.scopes import Scope
-from app.cadres import dossier as dossiers
+from app.cadres import service as cadres
 from app.config import Settings
 from app.consultations import repository
 from app.consultations.document import document_to_json
@@ -31,6 +31,7 @@ from app.consultations.schemas import ConsultationRequest, IssueRequest, Recomme
 from app.consultations.workflow import Action, State, next_state
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
+from app.dossiers import service as dossiers
 from app.errors import AppError, Conflict, NotFound, Unprocessable
 from app.models import Cadre, Consultation, OrgUnit
 from app.security import disclosure
@@ -205,11 +206,9 @@ class Consultations:
             ):
                 raise jurisdiction.not_found("cadre", body.cadre_id, "body.cadre_id")
             return body.cadre_id
-        from app.vetting.repository import cadre_ids_by_hash
-
         assert body.id_number is not None
         digest = self.cipher.lookup_hash(body.id_number)
-        found = await cadre_ids_by_hash(self.session, [digest])
+        found = await cadres.ids_by_id_number_hash(self.session, [digest])
         if digest not in found or not await jurisdiction.cadre_is_visible(
             self.session, principal, found[digest]
         ):
@@ -285,8 +284,6 @@ class Consultations:
         row = await self.load(consultation_id, lock=True)
         next_state(State(row.state), Action.ISSUE)
         if row.draft_outdated:
-            from app.errors import Conflict
-
             raise Conflict(
                 "A record about the candidate changed after the draft; redraft it before issuing.",
                 current_state=row.state,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.consultations import repository
 from app.consultations.service import change_state
 from app.consultations.workflow import Action, State
-from app.uow import RecordChanged, on_records_changed
+from app.uow import RecordChanged
 from app.webhooks.outbox import EventType, publish
 
 Held = list[tuple[UUID, date, date | None]]  # (org unit, start, end) of the candidate's posts
@@ -34,7 +34,6 @@ def _concerns(event: RecordChanged, cadre_id: UUID, held: Held) -> bool:
     )
 
 
-@on_records_changed
 async def mark_stale(session: AsyncSession, events: list[RecordChanged]) -> None:
     cadre_ids = list({c for e in events for c in e.cadre_ids})
     units = list({e.org_unit_id for e in events if e.org_unit_id and not e.cadre_ids})

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app import clock
-from app.auth.dependencies import Authorized
+from app.access import Authorized
+from app.auth import jurisdiction
 from app.auth.scopes import Scope
 from app.consultations.schemas import Consultation
 from app.context import Context
-from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.domain.enums import Gender, PositionKind, Purpose, SafetyRole
 from app.errors import NotFound, Unprocessable, problem_responses
@@ -22,6 +22,7 @@ from app.forms.service import FormsService, Options
 from app.models import AppointmentForm, Cadre, CadreVersion
 from app.records.repository import current
 from app.schemas import InputModel, IsoDate
+from app.uow import SessionDep
 from app.uploads import read_upload
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.schemas import Decision
@@ -169,8 +170,6 @@ async def apply_appointment_form(
 )
 async def get_appointment_form(form_id: UUID, session: SessionDep, ctx: Reader) -> Any:
     """A received form as kept: what was read, without family members, photo or ID number."""
-    from app.auth import jurisdiction
-
     row = await session.get(AppointmentForm, form_id)
     if row is None or not await jurisdiction.cadre_is_visible(session, ctx.principal, row.cadre_id):
         raise NotFound(f"No appointment form {form_id}.")  # the same outside the jurisdiction
@@ -205,8 +204,6 @@ async def export_appointment_form(
     年度考核结果 from the annual assessments, name, gender and birth from the record, other
     fields from the last form received."""
     from sqlalchemy import select
-
-    from app.auth import jurisdiction
 
     cadre = await session.get(Cadre, cadre_id)
     if cadre is None:

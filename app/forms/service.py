@@ -21,12 +21,15 @@ from app.auth.scopes import Scope
 from app.cadres import service as cadres
 from app.cadres.schemas import CadreCreate
 from app.config import Settings
+from app.consultations.presenter import present
+from app.consultations.schemas import ConsultationRequest
+from app.consultations.service import Consultations
 from app.context import Context
 from app.domain.enums import Purpose
 from app.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from app.forms import FormError, LrmxForm, parse_many
 from app.forms.archives import ArchiveTooLarge
-from app.forms.records import differences, stored_fields, summary
+from app.forms.records import differences, form_from_stored, stored_fields, summary
 from app.models import AppointmentForm, Cadre
 from app.records import service as records
 from app.records.kinds.assessments import ASSESSMENTS
@@ -34,6 +37,8 @@ from app.records.kinds.posts import POSTS
 from app.security.pii import PiiCipher
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
+from app.vetting.schemas import CheckRequest
+from app.vetting.service import VettingService, check
 
 
 @dataclass(frozen=True)
@@ -153,9 +158,6 @@ class FormsService:
         return result
 
     async def _vet(self, cadre_id: UUID, options: Options) -> dict[str, Any]:
-        from app.vetting.schemas import CheckRequest
-        from app.vetting.service import VettingService, check
-
         service = VettingService(self.session, self.cipher, self.rulebooks, self.settings.timezone)
         request = CheckRequest(
             cadre_id=cadre_id,
@@ -166,10 +168,6 @@ class FormsService:
         return await check(service, self.ctx, request)
 
     async def _consult(self, cadre_id: UUID, form: LrmxForm, options: Options) -> Any:
-        from app.consultations.presenter import present
-        from app.consultations.schemas import ConsultationRequest
-        from app.consultations.service import Consultations
-
         assert options.target_org_unit_id is not None
         body = ConsultationRequest(
             cadre_id=cadre_id,
@@ -189,8 +187,6 @@ class FormsService:
     async def apply(self, form_id: UUID, posts: list[Any], years: list[int]) -> dict[str, Any]:
         """Record the chosen career entries as posts and the chosen years as annual
         assessments: all in this transaction or none."""
-        from app.forms.records import form_from_stored
-
         row = await self.session.get(AppointmentForm, form_id, with_for_update=True)
         if row is None or not await jurisdiction.cadre_is_visible(
             self.session, self.ctx.principal, row.cadre_id

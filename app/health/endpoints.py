@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from app.errors import problem_responses
+from app.errors import ServiceUnavailable, problem_responses
 from app.migrations_info import head_revision
 
 router = APIRouter(tags=["health"])
@@ -33,8 +33,6 @@ async def liveness() -> Health:
 )
 async def readiness(request: Request) -> Health | JSONResponse:
     """The database is reachable and its schema is at the latest migration."""
-    from app.errors import ServiceUnavailable
-
     async with request.app.state.engine.connect() as conn:
         # to_regclass: NULL (not an error) in a database never migrated.
         exists = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()

@@ -6,14 +6,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from app.auth.dependencies import Authorized
+from app.access import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.deps import CipherDep
 from app.errors import Unprocessable, problem_responses
 from app.imports.kinds import IMPORTS
 from app.imports.service import Importer
+from app.uow import SessionDep
 from app.uploads import read_upload
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])

@@ -5,10 +5,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from app.auth.dependencies import Authorized
+from app.access import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.errors import problem_responses
 from app.org_units import service
 from app.org_units.schemas import (
@@ -19,6 +18,7 @@ from app.org_units.schemas import (
     OrgUnitUpdate,
     OrgUnitVersion,
 )
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/org-units", tags=["org-units"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]

@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import SessionDep
 from app.domain.enums import AssessmentKind, AssessmentSubject, ChangeKind
 from app.domain.labels import zh
 from app.errors import problem_responses
 from app.models import Assessment, CadreVersion, OrgUnit, Post
 from app.records.repository import latest
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 CACHE_CONTROL = "public, max-age=300"

@@ -6,14 +6,14 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from app.auth.dependencies import Authorized
+from app.access import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.errors import Conflict, problem_responses
 from app.records import service
 from app.records.kinds.assessments import ASSESSMENTS, AssessmentRead
 from app.schemas import InputModel
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]

@@ -9,15 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import Field, create_model
 
-from app.auth.dependencies import Authorized
+from app.access import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.errors import problem_responses
 from app.records import service
 from app.records.filters import conditions_for
 from app.records.kind import RecordKind
 from app.schemas import AmendmentBase, AwareDatetime, Revocation, page_model
+from app.uow import SessionDep
 
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)

@@ -8,16 +8,16 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access import Authorized
 from app.audit.service import one_event
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.domain.enums import PositionKind, SafetyRole
 from app.errors import Conflict, problem_responses
 from app.records import service
 from app.records.kinds.posts import POSTS, PostCreate, PostRead
 from app.schemas import InputModel, IsoDate, ShortText
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 

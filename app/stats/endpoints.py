@@ -9,17 +9,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access import Authorized
 from app.auth import jurisdiction
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.deps import SettingsDep
 from app.domain.enums import CaseStatus, ChangeKind
 from app.errors import Unprocessable, problem_responses
 from app.models import Accident, AccountabilityCase, OrgUnit, Post, VettingDecision
 from app.records.repository import latest
 from app.schemas import AwareDatetime
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]

@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import event_row, sealer_of
 from app.context import Context
-from app.db import is_database_unavailable, unit_of_work
+from app.db import is_database_unavailable
 from app.security.pii import PiiCipher
+from app.uow import unit_of_work
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import CheckRequest
 from app.vetting.service import Evaluated, Logged, VettingService, body_id, check_summary

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access import Authorized
 from app.auth import jurisdiction
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.domain.enums import Purpose
 from app.errors import (
@@ -26,6 +25,7 @@ from app.errors import (
 )
 from app.memory import collector_paused
 from app.schemas import AwareDatetime, IsoDate
+from app.uow import SessionDep
 from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.coalescer import CheckCoalescer

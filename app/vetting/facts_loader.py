@@ -44,7 +44,8 @@ from app.vetting.rules.facts import (
     TargetPost,
 )
 
-__all__ = ["FactsLoader", "RecordSet"]
+# accident_fact: how a dossier shows an accident as the rules see it (part of this public API).
+__all__ = ["FactsLoader", "RecordSet", "accident_fact"]
 
 
 @dataclass

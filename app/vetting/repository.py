@@ -119,13 +119,6 @@ async def rulebook_text(session: AsyncSession, sha256: str) -> RulebookText | No
     return await session.get(RulebookText, sha256)
 
 
-async def cadre_ids_by_hash(session: AsyncSession, digests: Sequence[bytes]) -> dict[bytes, UUID]:
-    if not digests:
-        return {}
-    query = select(Cadre.id_number_hash, Cadre.id).where(Cadre.id_number_hash.in_(digests))
-    return {row[0]: row[1] for row in await session.execute(query)}
-
-
 async def org_units(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Any]:
     if not ids:
         return {}

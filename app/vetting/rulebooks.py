@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import record
 from app.context import system_context
-from app.db import unit_of_work
 from app.errors import AppError, NotFound
 from app.models import AuditEvent, RulebookText
+from app.uow import unit_of_work
 from app.vetting.rules import DEFAULT_RULEBOOK, Rulebook, available_rulebooks
 from app.vetting.rules.rulebook import RULEBOOK_DIR
 from app.vetting.rules.rulebook_parse import parse_rulebook

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.audit.service import claim, insert_rows
+from app.cadres import service as cadres
 from app.context import Context
 from app.domain.enums import OrgUnitKind, Purpose
 from app.domain.labels import zh
@@ -151,7 +152,7 @@ class VettingService:
             for key, item in items.items()
             if item.id_number is not None
         }
-        found = await repository.cadre_ids_by_hash(self.session, list(set(digests.values())))
+        found = await cadres.ids_by_id_number_hash(self.session, list(set(digests.values())))
         resolved: dict[str, UUID | AppError] = {}
         for key, item in items.items():
             if item.cadre_id is not None:

@@ -8,13 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from sqlalchemy import ColumnElement, func, select, update
 
+from app.access import Authorized
 from app.audit.service import record as audit
 from app.auth import jurisdiction
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.config import Settings
 from app.context import Context
-from app.db import SessionDep
 from app.deps import CipherDep, SettingsDep
 from app.errors import NotFound, Unprocessable, problem_responses
 from app.models import (
@@ -24,6 +23,7 @@ from app.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from app.uow import SessionDep
 from app.webhooks import targets
 from app.webhooks.schemas import (
     Attempt,

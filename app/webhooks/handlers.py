@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.domain.enums import Purpose
 from app.models import AccountabilityCase, Post
 from app.records.repository import in_array, latest
-from app.uow import RecordChanged, on_records_changed
+from app.uow import RecordChanged
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.rules import evaluate
@@ -38,7 +38,6 @@ def _rulebooks() -> Rulebooks:
     return Rulebooks.shipped()
 
 
-@on_records_changed
 async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> None:
     """Every version of a case: created, amended (e.g. decided after the investigation) or
     revoked; `change` and `version` say which."""
@@ -81,7 +80,6 @@ def _outcomes(facts: CadreFacts, as_of: object) -> dict[str, str]:
     }
 
 
-@on_records_changed
 async def eligibility_changed(session: AsyncSession, events: list[RecordChanged]) -> None:
     if not await has_subscribers(session, EventType.CADRE_ELIGIBILITY_CHANGED):
         return

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.service import forget_cached_keys, list_clients, revoke_client
 from app.context import system_context
-from app.db import unit_of_work
+from app.uow import unit_of_work
 from tests.conftest import make_client
 from tests.consultations.world import build_world, issue, request
 from tests.factories import Api

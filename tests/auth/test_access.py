@@ -33,8 +33,8 @@ async def test_a_revoked_key_stops_working(api: Api, app: FastAPI) -> None:
 
     from app.auth.service import revoke_client
     from app.context import system_context
-    from app.db import unit_of_work
     from app.models import ApiClient
+    from app.uow import unit_of_work
 
     key = await make_client(app, "temp", ["records:read"])
     reader = Api(api.http, key)

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.service import revoke_client
 from app.context import system_context
-from app.db import unit_of_work
 from app.domain.idnumber import check_character, mask
 from app.logs import JsonFormatter, PlainFormatter
 from app.models import ApiClient
+from app.uow import unit_of_work
 from tests.conftest import make_client
 from tests.consultations.world import build_world, issue, request
 from tests.factories import Api, case_body, id_number

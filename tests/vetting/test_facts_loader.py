@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import FastAPI
 
 from app import clock
-from app.db import unit_of_work
+from app.uow import unit_of_work
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.rules.snapshot import facts_snapshot
 from tests.factories import Api

@@ -13,8 +13,8 @@ from app.auth.jurisdiction import cadre_visible
 from app.auth.principal import Principal
 from app.config import Settings
 from app.context import system_context
-from app.db import unit_of_work
 from app.models import ApiClient, Cadre
+from app.uow import unit_of_work
 from app.webhooks.outbox import EventType, publish, publish_many
 from app.webhooks.worker import Worker
 from tests.conftest import make_client

@@ -13,9 +13,9 @@ from app.auth.principal import Principal
 from app.auth.scopes import Scope
 from app.auth.service import authenticate
 from app.context import Context
-from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.idempotency import claim
+from app.uow import get_session
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -38,8 +38,7 @@ from app.records.kinds.posts import PostRead
 from app.records.kinds.unit_records import InspectionRead, SupervisionItemRead, is_overdue
 from app.schemas import ReadModel
 from app.security.pii import PiiCipher
-from app.vetting.fact_rows import accident_fact
-from app.vetting.facts_loader import FactsLoader, RecordSet
+from app.vetting.facts_loader import FactsLoader, RecordSet, accident_fact
 from app.vetting.rules.facts import CadreFacts, PostFact
 
 

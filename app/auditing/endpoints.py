@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import ColumnElement, select
 
+from app.access import Authorized
 from app.audit import entries, log, merkle, repository
 from app.audit.checkpoint import Signer
 from app.audit.schemas import (
@@ -27,14 +28,14 @@ from app.audit.schemas import (
     LogVerification,
 )
 from app.audit.visibility import events_visible
-from app.auth.dependencies import Authorized
 from app.auth.scopes import Scope
 from app.context import Context
-from app.db import SEALER, SessionDep
+from app.db import SEALER
 from app.errors import Forbidden, NotFound, Unprocessable, problem_responses
 from app.models import AuditCheckpoint as AuditCheckpointModel
 from app.models import AuditEvent, AuditLogEntry
 from app.security import disclosure
+from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
 log_router = APIRouter(prefix="/v1/audit-log", tags=["audit"])

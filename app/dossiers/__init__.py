@@ -1,0 +1,1 @@
+"""A cadre's dossier: the read model that assembles their record and the facts the rules see."""
