@@ -80,24 +80,11 @@ async def finalize(session: AsyncSession) -> None:
     await flush_audit_events(session)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: commit once at the end, roll back on any error."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with maker() as session:
-        try:
-            # An Idempotency-Key is claimed in this session by the authorisation dependency,
-            # once the key has been authorised (app.access).
-            yield session
-            await finalize(session)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
 @asynccontextmanager
 async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """The same unit of work outside a request (CLI, workers, demo data)."""
+    """One unit of work: a session that commits once at the end (after the record-change
+    handlers and the audit events), or rolls back on any error. Requests get theirs from
+    `get_session`; the CLI, workers and demo data use this directly."""
     async with maker() as session:
         try:
             yield session
@@ -106,6 +93,14 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
         except BaseException:
             await session.rollback()
             raise
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit once at the end, roll back on any error. (An
+    Idempotency-Key is claimed in this session by the authorisation dependency, once the key
+    has been authorised: app.access.)"""
+    async with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -19,7 +19,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.audit.entries import Sealer, canonical
+from app.audit.entries import FIELDS, Sealer, canonical
 from app.context import Context
 from app.db import SEALER, Driver
 from app.security import disclosure
@@ -131,20 +131,7 @@ def claim(
     return [event_row(sealer_of(session), ctx, action, target_kind, target_id, summary)]
 
 
-_COLUMNS = (
-    "id",
-    "occurred_at",
-    "actor_client_id",
-    "actor_name",
-    "action",
-    "target_kind",
-    "target_id",
-    "request_id",
-    "client_ip",
-    "summary",
-    "entry",
-    "mac",
-)
+_COLUMNS = (*FIELDS, "entry", "mac")
 _TYPES = (
     "uuid",
     "timestamptz",
