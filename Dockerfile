@@ -6,8 +6,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The service's own files (generated secret, demo key) go to VETTING_DATA_DIR, which the
+# runtime user owns; the code and migrations stay root's and read-only to it.
+ENV VETTING_DATA_DIR=/srv/vetting/data
+
 WORKDIR /srv/vetting
-RUN groupadd --system vetting && useradd --system --gid vetting --home /srv/vetting vetting
+RUN groupadd --system vetting && useradd --system --gid vetting --home /srv/vetting vetting \
+    && mkdir -p "$VETTING_DATA_DIR" \
+    && chown vetting:vetting "$VETTING_DATA_DIR" \
+    && chmod 0700 "$VETTING_DATA_DIR"
 
 COPY pyproject.toml README.md ./
 COPY app ./app

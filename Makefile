@@ -1,8 +1,12 @@
 # The two commands: `make run` and `make test`. Everything else is set up on the way.
 SHELL := /bin/bash
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
-	echo $$p; break; fi; done)
+# The first Python 3.11+ on PATH. The probe is quiet (a pyenv shim for a version that is not
+# installed says so on stderr) and runs at most once per make (the value is kept on first use).
+PYTHON_PROBE = $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if command -v $$p >/dev/null 2>&1 && \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+	echo $$p; break; fi; done 2>/dev/null)
+PYTHON ?= $(eval PYTHON := $(PYTHON_PROBE))$(PYTHON)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -30,7 +34,10 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.stamp-run
 
+# Webhooks are delivered by the server processes themselves here (in production, run
+# `vetting worker` as a process of its own); VETTING_WEBHOOK_WORKER_IN_SERVER=false turns it off.
 run: $(VENV)/.stamp-run
+	VETTING_WEBHOOK_WORKER_IN_SERVER=$${VETTING_WEBHOOK_WORKER_IN_SERVER:-true} \
 	$(BIN)/vetting serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --demo
 
 test: $(VENV)/.stamp-dev

@@ -35,7 +35,9 @@ async def current_principal(
             "Send the API key as `Authorization: Bearer <key>`.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return await authenticate(request.app.state.sessionmaker, credentials.credentials)
+    principal = await authenticate(request.app.state.sessionmaker, credentials.credentials)
+    request.state.client_id = principal.client_id  # named in the access log line
+    return principal
 
 
 async def _admit(request: Request, principal: Principal, session: AsyncSession) -> Context:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from app import cli_audit, cli_keys, handlers
 from app.config import PROJECT_ROOT, get_settings
 from app.errors import AppError
@@ -77,27 +79,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM ends the command as Ctrl-C (SIGINT) does: by KeyboardInterrupt, which the
+    command takes for a normal stop (exit 0, no traceback, the embedded database stopped).
+    Uvicorn handles both itself while it serves and raises the signal again once it stopped."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _close(db: Any) -> None:
+    """Stop the database (the embedded one, if any) with Ctrl-C ignored: a second Ctrl-C while
+    it shuts down neither leaves it running nor prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if db is not None:
+        db.close()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.runtime import Database, demo_key_notice, load_demo, migrate
     from app.server import serve
 
     settings = get_settings()
-    db = Database(settings)
-    migrate(db.owner_url, service_url=db.url)
-    base = f"http://{args.host}:{args.port}"
-    if args.demo:
-        print(load_demo(db.url, settings, force=False), flush=True)
-        print(demo_key_notice(settings), flush=True)
-    print(f"Database: {db.description}", flush=True)
-    print(f"Serving the Cadre Safety Vetting Service on {base}", flush=True)
-    print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json", flush=True)
-    # Uvicorn re-raises the signal that stopped it; turn SIGTERM into a normal exit so the
-    # embedded database is stopped cleanly.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _stop_on_signals()
+    db = None
     try:
+        db = Database(settings)
+        migrate(db.owner_url, service_url=db.url)
+        base = f"http://{args.host}:{args.port}"
+        if args.demo:
+            print(load_demo(db.url, settings, force=False), flush=True)
+            print(demo_key_notice(settings), flush=True)
+        print(f"Database: {db.description}", flush=True)
+        print(f"Serving the Cadre Safety Vetting Service on {base}", flush=True)
+        print(f"  API docs: {base}/docs   OpenAPI: {base}/openapi.json", flush=True)
         serve(args.host, args.port, args.workers)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
     finally:
-        db.close()
+        _close(db)
     return 0
 
 
@@ -109,11 +128,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.webhooks.worker import Worker
 
     settings = get_settings()
-    db = Database(settings)
-    migrate(db.owner_url, service_url=db.url)
 
-    async def run() -> None:
-        engine = create_engine(db.url, settings)
+    async def run(url: str) -> None:
+        engine = create_engine(url, settings)
         worker = Worker(create_sessionmaker(engine, settings), settings)
         print(f"webhook worker {worker.name} delivering (Ctrl-C to stop)", flush=True)
         try:
@@ -124,12 +141,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
+    _stop_on_signals()
+    db = None
     try:
-        asyncio.run(run())
+        db = Database(settings)
+        migrate(db.owner_url, service_url=db.url)
+        asyncio.run(run(db.url))
     except KeyboardInterrupt:
-        pass
+        print("stopped", flush=True)
     finally:
-        db.close()
+        _close(db)
     return 0
 
 
@@ -171,8 +192,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             return (
                 f"{path.name} was already imported ({result.rows} rows, import {result.import_id})"
             )
+        skipped = f"; {result.skipped} already recorded, skipped" if result.skipped else ""
         return (
-            f"imported {result.rows} {args.kind} rows from {path.name} (import {result.import_id})"
+            f"imported {result.rows} {args.kind} rows from {path.name} "
+            f"(import {result.import_id}){skipped}"
         )
 
     try:
@@ -233,7 +256,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"error: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_json)
     handlers.install()  # what the commands write is handled as the server handles it
     args = _parser().parse_args(argv)

@@ -3,12 +3,20 @@
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets published with the project (docker-compose.yml's fallback, examples): anyone can read
+# them, so a service keyed with one protects nothing. Refused unless a demo says otherwise.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "change-me-in-production-use-32-bytes-or-more",
+    }
+)
 
 
 class Settings(BaseSettings):
@@ -83,6 +91,11 @@ class Settings(BaseSettings):
         description="Master secret for ID-number hashing and encryption (HKDF-derived keys). "
         "When unset, one is generated in the data folder on first start.",
     )
+    allow_insecure_secret: bool = Field(
+        default=False,
+        description="Accept a known public secret (KNOWN_DEFAULT_SECRETS) as the secret key: "
+        "for throwaway demos only.",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
     opinion_validity_days: int = Field(
         default=90, ge=1, le=730, description="How long an issued opinion stays valid."
@@ -130,6 +143,21 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _refuse_known_secret(self) -> Self:
+        if (
+            self.secret_key is not None
+            and self.secret_key.strip() in KNOWN_DEFAULT_SECRETS
+            and not self.allow_insecure_secret
+        ):
+            raise ValueError(
+                "VETTING_SECRET_KEY is a known public default (it ships with the project), so "
+                "it protects nothing: set a secret of your own, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`, and keep it "
+                "safe (or set VETTING_ALLOW_INSECURE_SECRET=true for a throwaway demo)"
+            )
+        return self
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept (0600) in the data folder."""

@@ -7,6 +7,7 @@ validation, unknown routes and an unreachable database) in the same shape.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,8 @@ PROBLEM_BASE = "https://vetting.example.gov.cn/problems/"
 
 class FieldError(BaseModel):
     field: str = Field(description="Dotted path of the offending field, e.g. `body.id_number`.")
-    message: str = Field(description="Why the value was refused.")
+    message: str = Field(description="Why the value was refused (English).")
+    message_zh: str | None = Field(default=None, description="The same in Chinese, where known.")
 
 
 class Problem(BaseModel):
@@ -35,8 +37,15 @@ class Problem(BaseModel):
 
     type: str = Field(description="URI identifying the problem type.")
     title: str
+    title_zh: str | None = Field(default=None, description="The title in Chinese.")
     status: int
-    detail: str | None = None
+    detail: str | None = Field(
+        default=None,
+        description="For people: in Chinese when `Accept-Language` prefers Chinese and a "
+        "Chinese text exists, else in English.",
+    )
+    detail_en: str | None = Field(default=None, description="The detail in English.")
+    detail_zh: str | None = Field(default=None, description="The detail in Chinese, where known.")
     instance: str | None = Field(default=None, description="The request path.")
     request_id: str | None = None
     errors: list[FieldError] | None = Field(
@@ -65,12 +74,14 @@ class AppError(Exception):
         self,
         detail: str | None = None,
         *,
+        detail_zh: str | None = None,
         errors: Sequence[tuple[str, str]] | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        self.detail_zh = detail_zh
         self.errors = [FieldError(field=f, message=m) for f, m in errors or ()]
         self.headers = headers or {}
         self.extra = extra
@@ -116,42 +127,132 @@ class ServiceUnavailable(AppError):
     status, code, title = 503, "service-unavailable", "Service temporarily unavailable"
 
 
+TITLES_ZH = {
+    "bad-request": "请求有误",
+    "malformed-body": "请求体格式错误",
+    "unauthorized": "需要认证",
+    "forbidden": "无权访问",
+    "not-found": "未找到",
+    "method-not-allowed": "不支持该请求方法",
+    "not-acceptable": "无法提供所要求的格式",
+    "conflict": "与当前状态冲突",
+    "payload-too-large": "请求体过大",
+    "unsupported-media-type": "不支持的媒体类型",
+    "validation-error": "请求内容无效",
+    "too-many-requests": "请求过于频繁",
+    "service-unavailable": "服务暂不可用",
+    "database-unavailable": "数据库暂不可用",
+    "internal-error": "内部错误",
+    "http-error": "HTTP 错误",
+}
+
+
+# Pydantic's English validation messages, and the same in Chinese.
+_MESSAGES_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (r"^Field required$", "必填字段"),
+        (r"^Extra inputs are not permitted$", "不允许的字段"),
+        (r"^String should have at most (\d+) characters?$", "最多 \\1 个字符"),
+        (r"^String should have at least (\d+) characters?$", "至少 \\1 个字符"),
+        (r"^String should match pattern '(.*)'$", "格式不符（\\1）"),
+        (r"^List should have at most (\d+) items?.*$", "最多 \\1 项"),
+        (r"^List should have at least (\d+) items?.*$", "至少 \\1 项"),
+        (r"^Input should be a valid integer.*$", "应为整数"),
+        (r"^Input should be a valid number.*$", "应为数字"),
+        (r"^Input should be a valid boolean.*$", "应为布尔值（true 或 false）"),
+        (r"^Input should be a valid string.*$", "应为字符串"),
+        (r"^Input should be a valid date.*$", "应为有效日期（YYYY-MM-DD）"),
+        (r"^Input should be a valid datetime.*$", "应为带时区的时间（ISO 8601）"),
+        (r"^Input should have timezone info.*$", "时间应带时区"),
+        (r"^Input should be a valid UUID.*$", "应为有效的 UUID"),
+        (r"^Input should be a valid dictionary.*$", "应为 JSON 对象"),
+        (r"^Input should be a valid list.*$", "应为列表"),
+        (r"^Input should be greater than or equal to (.+)$", "应不小于 \\1"),
+        (r"^Input should be less than or equal to (.+)$", "应不大于 \\1"),
+        (r"^Input should be greater than (.+)$", "应大于 \\1"),
+        (r"^Input should be less than (.+)$", "应小于 \\1"),
+        (r"^Input should be (.+)$", "应为 \\1 之一"),
+    )
+)
+
+
+def message_zh(message: str) -> str | None:
+    """The Chinese of a validation message, where it is one of pydantic's own; else None."""
+    for pattern, text in _MESSAGES_ZH:
+        if pattern.match(message):
+            return pattern.sub(text, message)
+    return None
+
+
+def prefers_chinese(accept_language: str | None) -> bool:
+    """Whether an `Accept-Language` header ranks Chinese above English (RFC 9110 weights)."""
+    best: tuple[float, bool] = (0.0, False)
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        tag = tag.strip().lower()
+        if tag and weight > best[0] and (tag.startswith(("zh", "en")) or tag == "*"):
+            best = (weight, tag.startswith("zh"))
+    return best[1]
+
+
 def problem_body(
     *,
     status: int,
     code: str,
     title: str,
     detail: str | None = None,
+    detail_zh: str | None = None,
     instance: str | None = None,
     request_id: str | None = None,
     errors: list[FieldError] | None = None,
     extra: dict[str, Any] | None = None,
+    chinese: bool = False,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
         "title": title,
+        "title_zh": TITLES_ZH.get(code),
         "status": status,
-        "detail": detail,
+        "detail": detail_zh if chinese and detail_zh else detail,
+        "detail_en": detail,
+        "detail_zh": detail_zh,
         "instance": instance,
         "request_id": request_id,
     }
     if errors:
-        body["errors"] = [e.model_dump() for e in errors]
+        body["errors"] = [_with_chinese(e).model_dump(exclude_none=True) for e in errors]
     body.update(extra or {})
     return body
 
 
-def error_body(error: AppError, instance: str | None, request_id: str | None) -> dict[str, Any]:
+def _with_chinese(error: FieldError) -> FieldError:
+    if error.message_zh is not None:
+        return error
+    return error.model_copy(update={"message_zh": message_zh(error.message)})
+
+
+def error_body(
+    error: AppError, instance: str | None, request_id: str | None, chinese: bool = False
+) -> dict[str, Any]:
     """The problem document of `error` (used where errors are data, e.g. in batch results)."""
     return problem_body(
         status=error.status,
         code=error.code,
         title=error.title,
         detail=error.detail,
+        detail_zh=error.detail_zh,
         instance=instance,
         request_id=request_id,
         errors=error.errors or None,
         extra=error.extra,
+        chinese=chinese,
     )
 
 
@@ -162,6 +263,7 @@ def problem_response(
     code: str,
     title: str,
     detail: str | None = None,
+    detail_zh: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
@@ -171,10 +273,12 @@ def problem_response(
         code=code,
         title=title,
         detail=detail,
+        detail_zh=detail_zh,
         instance=request.url.path,
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
         extra=extra,
+        chinese=prefers_chinese(request.headers.get("accept-language")),
     )
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -211,14 +315,71 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
+        detail_zh=exc.detail_zh,
         errors=exc.errors or None,
         headers=exc.headers,
         extra=exc.extra,
     )
 
 
+def _json_decode_error(exc: RequestValidationError) -> tuple[str, str] | None:
+    """(English, Chinese) of a body that is not JSON, naming line and column; else None."""
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            loc = err.get("loc") or ()
+            position = loc[-1] if loc and isinstance(loc[-1], int) else 0
+            document = exc.body if isinstance(exc.body, str) else ""
+            line = document.count("\n", 0, position) + 1
+            column = position - (document.rfind("\n", 0, position) + 1) + 1
+            reason = str((err.get("ctx") or {}).get("error", "invalid JSON"))
+            return (
+                f"The body is not valid JSON: {reason} at line {line}, column {column}.",
+                f"请求体不是有效的 JSON：第{line}行第{column}列（{reason}）。",
+            )
+    return None
+
+
+def _json_expected(request: Request, exc: RequestValidationError) -> bool:
+    """A body sent as something other than JSON to an operation that takes JSON."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not media or media == "application/json" or media.endswith("+json"):
+        return False
+    if media.startswith("multipart/") or media == "application/x-www-form-urlencoded":
+        route = request.scope.get("route")
+        body_field = getattr(route, "body_field", None)
+        # a form operation takes these; a JSON one does not
+        return (
+            body_field is not None
+            and "Form" not in type(body_field.field_info).__name__
+            and ("File" not in type(body_field.field_info).__name__)
+        )
+    return any(tuple(err.get("loc", ()))[:1] == ("body",) for err in exc.errors())
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if (decode := _json_decode_error(exc)) is not None:
+        english, chinese = decode
+        return problem_response(
+            request,
+            status=400,
+            code="malformed-body",
+            title="Malformed body",
+            detail=english,
+            detail_zh=chinese,
+            errors=[FieldError(field="body", message=english, message_zh=chinese)],
+        )
+    if _json_expected(request, exc):
+        media = request.headers.get("content-type", "")
+        return problem_response(
+            request,
+            status=415,
+            code="unsupported-media-type",
+            title="Unsupported media type",
+            detail=f"This operation takes application/json, not {media}.",
+            detail_zh=f"此操作接受 application/json，而非 {media}。",
+            errors=[FieldError(field="header.content-type", message="must be application/json")],
+        )
     errors = _validation_errors(exc)
     fields = ", ".join(e.field for e in errors)
     return problem_response(
@@ -227,6 +388,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         code="validation-error",
         title="The request is not valid",
         detail=f"Invalid fields: {fields}" if fields else None,
+        detail_zh=f"以下字段无效：{fields}" if fields else None,
         errors=errors,
     )
 
@@ -266,7 +428,8 @@ def database_unavailable_response(request: Request) -> JSONResponse:
         status=503,
         code="database-unavailable",
         title="Database unavailable",
-        detail="The database cannot be reached right now; retry later. 数据库暂不可用，请稍后重试。",  # noqa: E501
+        detail="The database cannot be reached right now; retry later.",
+        detail_zh="数据库暂不可用，请稍后重试。",
         headers={"Retry-After": retry},
     )
 

@@ -81,5 +81,23 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-    for noisy in ("alembic.runtime.plugins", "pgserver"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# Third-party loggers held at WARNING whatever the level: fontTools writes some 34 INFO lines
+# per PDF rendered (subsetting), fpdf2 and Pillow their own; httpx and httpcore one line per
+# webhook delivery attempt (with the subscriber's URL); asyncio, python-multipart, Alembic's
+# plugin loader and the embedded server chatter too. Their warnings and errors still show.
+NOISY_LOGGERS = (
+    "alembic.runtime.plugins",
+    "pgserver",
+    "fontTools",
+    "fpdf",
+    "PIL",
+    "httpx",
+    "httpcore",
+    "asyncio",
+    "multipart",
+    "python_multipart",
+)

@@ -22,6 +22,7 @@ from app.compliance.endpoints import router as compliance_router
 from app.config import Settings, get_settings
 from app.consultations.endpoints import router as consultations_router
 from app.db import create_engine, create_sessionmaker
+from app.docs import PAGES, install_docs
 from app.dossiers.endpoints import router as dossiers_router
 from app.errors import install_error_handlers
 from app.forms.endpoints import router as forms_router
@@ -36,6 +37,7 @@ from app.idempotency import (
 from app.imports.endpoints import router as imports_router
 from app.logs import configure_logging
 from app.meta.endpoints import router as meta_router
+from app.metrics import install_metrics
 from app.middleware import (
     BodySizeLimitMiddleware,
     NulCharacterMiddleware,
@@ -104,7 +106,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from bundled assets instead (app.docs)
+        redoc_url=None,
     )
+    install_docs(app)
     clock.configure(settings.timezone)
     handlers.install()
     app.state.settings = settings
@@ -125,9 +130,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     app.add_middleware(
         SecurityHeadersMiddleware,
-        docs_paths=[
-            u for u in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if u
-        ],
+        docs_paths=PAGES,
     )
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     # busiest come first (their paths overlap no other); the document keeps the reading order.
     hot = [r for r in documented if getattr(r, "path", "").startswith(HOT_PATHS)]
     app.router.routes.extend(hot + [r for r in documented if r not in hot])
+    install_metrics(app)  # GET /metrics (not in the OpenAPI document) and request metrics
     return app
 
 
@@ -168,10 +172,14 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.state.documented_routes,
     )
+    # Relative: the document is served by the service it describes, wherever that is.
+    schema["servers"] = [{"url": "/", "description": "this service"}]
     problem = {"$ref": "#/components/schemas/Problem"}
     idempotent = idempotent_operations(app.state.documented_routes)
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
+            # Public operations say so, rather than leaving generators to guess.
+            operation.setdefault("security", [])
             invalid = operation["responses"].get("422")
             if invalid and "application/json" in invalid.get("content", {}):
                 # FastAPI's default validation response: ours is a problem document.
@@ -182,6 +190,8 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
                 extra[503] = "Database unavailable"
             if "requestBody" in operation:
                 extra |= {400: "Malformed body", 413: "Body too large"}
+                if "application/json" in operation["requestBody"].get("content", {}):
+                    extra |= {415: "Unsupported media type (send application/json)"}
             if (path, method) in idempotent:
                 operation.setdefault("parameters", []).append(openapi_parameter())
                 extra |= {409: "Conflict with the current state", 422: "Validation error"}

@@ -25,6 +25,7 @@ from app.errors import (
     Unprocessable,
     body_limit_detail,
     error_body,
+    prefers_chinese,
     unhandled_error_response,
 )
 from app.logs import request_id_var
@@ -42,7 +43,8 @@ def request_header(scope: Scope, name: bytes) -> str | None:
 
 class RequestContextMiddleware:
     """Gives every request an id (taken from `X-Request-ID` when sane), echoes it in the response,
-    and writes one JSON access-log line with method, path, status and duration."""
+    and writes one JSON access-log line with method, path, route template, API client id,
+    status and duration."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -72,12 +74,18 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            # The route template once a route matched (Starlette leaves it in the scope), and
+            # the API client once authenticated (app.access leaves it in the request's state).
+            route = getattr(scope.get("route"), "path", None)
+            client_id = scope["state"].get("client_id")
             access_log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
+                    "route": route,
+                    "client_id": str(client_id) if client_id is not None else None,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
@@ -123,9 +131,9 @@ class BodySizeLimitMiddleware:
 
 async def send_problem(scope: Scope, send: Send, error: AppError) -> None:
     """Answer `error` as problem+json from a middleware, before the app's handlers run."""
-
-    problem = error_body(error, scope["path"], scope.get("state", {}).get("request_id"))
-    body = json.dumps(problem).encode()
+    chinese = prefers_chinese(request_header(scope, b"accept-language"))
+    problem = error_body(error, scope["path"], scope.get("state", {}).get("request_id"), chinese)
+    body = json.dumps(problem, ensure_ascii=False).encode()
     headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
@@ -266,13 +274,11 @@ def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 _SECURE = "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 # Our pages (the opinion letter, the public results) carry their CSS inline and no script.
 PAGE_POLICY = f"default-src 'none'; img-src 'self' data:; {_SECURE}"
-# Swagger UI and ReDoc load from jsDelivr; ReDoc adds styles at run time and searches in a
-# worker made from a blob.
+# Swagger UI and ReDoc load their bundled assets from this service (app.docs); ReDoc adds
+# styles at run time and searches in a worker made from a blob.
 DOCS_POLICY = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; "
     f"connect-src 'self'; worker-src blob:; {_SECURE}"
 )
 _INLINE = re.compile(rb"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)

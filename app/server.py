@@ -49,10 +49,17 @@ def _config(host: str, port: int) -> uvicorn.Config:
 
 
 def _worker(host: str, port: int) -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    sock = _bind(host, port, reuse_port=True)
-    uvicorn.Server(_config(host, port)).run(sockets=[sock])
+    # Uvicorn stops gracefully on SIGINT/SIGTERM and then raises the signal again: make either
+    # a KeyboardInterrupt, taken here for a normal exit (Ctrl-C reaches every worker of the
+    # terminal's process group; `serve` sends SIGTERM).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.log_json)
+        sock = _bind(host, port, reuse_port=True)
+        uvicorn.Server(_config(host, port)).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
 
 
 def serve(host: str, port: int, workers: int) -> None:

@@ -53,11 +53,12 @@ async def test_validation_errors_name_each_field(probe_client: httpx.AsyncClient
     assert fields == {"body.name", "body.count"}
 
 
-async def test_malformed_json_is_a_validation_problem(probe_client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_a_400_naming_where(probe_client: httpx.AsyncClient) -> None:
     response = await probe_client.post(
         "/probe", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert_problem(response, 422)
+    body = assert_problem(response, 400)
+    assert "line 1, column 2" in body["detail"]
 
 
 async def test_app_errors_render_with_their_status(probe_client: httpx.AsyncClient) -> None:

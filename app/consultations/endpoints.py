@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlalchemy import ColumnElement
 
 from app.access import Authorized, AuthorizedAny
@@ -351,13 +351,13 @@ async def get_opinion_document(
     format: Annotated[
         Literal["html", "pdf"] | None, Query(description="Overrides the Accept header.")
     ] = None,
-    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The issued opinion as a formal letter (GB/T 9704-2012 layout), HTML or PDF with an
     embedded Chinese font; both carry the SHA-256 of the content. The file is produced once
     and then served byte for byte (`X-File-SHA256`), so a copy a recipient holds verifies at
     `/v1/opinions/verify?sha256=` by its own hash."""
-    chosen = format or _negotiate(accept)
+    # Content negotiation reads the Accept header itself (OpenAPI ignores an `accept` parameter).
+    chosen = format or _negotiate(request.headers.get("accept"))
     row = await _service(request, session, ctx, cipher, settings).load(consultation_id)
     if row.document is None:
         raise Conflict("The opinion has not been issued yet.", current_state=row.state)

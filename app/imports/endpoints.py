@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.access import Authorized
 from app.auth.scopes import Scope
@@ -37,13 +37,27 @@ FILE_BODY = {
 }
 
 
+class SkippedRow(BaseModel):
+    row: int = Field(description="The row as numbered in the file (the header is row 1).")
+    record_id: UUID = Field(description="The record that already states this row's facts.")
+    message: str
+
+
 class ImportOutcome(BaseModel):
-    import_id: UUID
+    import_id: UUID = Field(
+        description="This import; for a file of nothing new, the import that recorded it."
+    )
     kind: str
-    rows: int
+    rows: int = Field(description="Records created by the import.")
     sha256: str
     already_imported: bool
     status: Literal["applied", "already_imported"]
+    skipped: int = Field(
+        default=0, description="Rows skipped because their facts are already recorded."
+    )
+    skipped_rows: list[SkippedRow] = Field(
+        default_factory=list, description="The skipped rows (the first 1000)."
+    )
 
 
 @router.post(
@@ -52,7 +66,10 @@ class ImportOutcome(BaseModel):
     response_model=ImportOutcome,
     openapi_extra=FILE_BODY,
     responses={
-        200: {"model": ImportOutcome, "description": "The same file was imported before"},
+        200: {
+            "model": ImportOutcome,
+            "description": "The same file, or every fact of it, was imported before",
+        },
         **problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
     },
     operation_id="import_records",
@@ -68,7 +85,11 @@ async def import_records(
 ) -> ImportOutcome:
     """Import a spreadsheet (CSV or XLSX; headers in English or Chinese; see docs/samples/).
     Every row is validated; the whole file is applied in one transaction or not at all, and a
-    422 lists each bad row with its field and reason. The same file twice is applied once."""
+    422 lists each problem once, by row and column header, in Chinese and English. A row whose
+    facts are already recorded (same natural key: an assessment's subject, kind and year; a
+    case's cadre, decision date and document number or authority and circumstance; a
+    commendation's cadre, kind and date) is skipped and listed; a file with nothing new, like
+    the same file twice, changes nothing and answers 200 `already_imported`."""
     upload = await read_upload(request, filename)
     if not upload.content:
         raise Unprocessable("The file is empty.", errors=[("body", "empty")])
@@ -84,4 +105,9 @@ async def import_records(
         sha256=result.sha256,
         already_imported=result.already_imported,
         status="already_imported" if result.already_imported else "applied",
+        skipped=result.skipped,
+        skipped_rows=[
+            SkippedRow(row=s.row, record_id=s.record_id, message=s.message)
+            for s in result.skipped_rows
+        ],
     )

@@ -1,5 +1,6 @@
 """What each importable kind's columns are called (in English or Chinese) and how a cell's text
-becomes a value. Enum cells take the English code or the Chinese label."""
+becomes a value. Enum cells take the English code or the Chinese label. A `序号` (row number)
+column is ignored; a `姓名` (name) column is checked against the cadre the row names."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from app.domain.enums import (
     AdminSanction,
@@ -20,6 +22,7 @@ from app.domain.enums import (
     Method,
     PartySanction,
 )
+from app.imports.messages import CellError
 from app.records.kind import RecordKind
 from app.records.kinds.accountability import ACCOUNTABILITY_CASES, case_columns
 from app.records.kinds.assessments import ASSESSMENTS, assessment_columns
@@ -38,6 +41,7 @@ GRADES = {
 }
 TRUE = {"是", "true", "yes", "y", "1", "公开"}
 FALSE = {"否", "false", "no", "n", "0", "不公开"}
+IGNORED_HEADERS = frozenset({"序号"})
 
 
 def enum_of(enum_cls: type[StrEnum]) -> Parse:
@@ -47,7 +51,11 @@ def enum_of(enum_cls: type[StrEnum]) -> Parse:
 
     def parse(text: str) -> str:
         if text not in by_text:
-            raise ValueError(f"{text!r} is not one of {', '.join(sorted(labels.values()))}")  # type: ignore[attr-defined]
+            choices = "、".join(labels.values())
+            raise CellError(
+                f"“{text}”不是可选值（{choices}）",
+                f"{text!r} is not one of {', '.join(sorted(labels.values()))}",
+            )
         return by_text[text]
 
     return parse
@@ -63,7 +71,7 @@ def boolean(text: str) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise ValueError("must be 是/否 (yes/no)")
+    raise CellError("应为“是”或“否”", "must be 是/否 (yes/no)")
 
 
 def many(parse: Parse) -> Parse:
@@ -81,15 +89,24 @@ def day(value: str) -> str:
     """2024-03-01, 2024/3/1, 2024.3.1 or 2024年3月1日 → 2024-03-01."""
     match = _DATE.match(value)
     if not match:
-        raise ValueError("must be a date such as 2024-03-01 or 2024年3月1日")
+        raise CellError(
+            "应为日期，如 2024-03-01 或 2024年3月1日", "must be a date such as 2024-03-01"
+        )
     year, month, day_ = (int(g) for g in match.groups())
     return f"{year:04d}-{month:02d}-{day_:02d}"
 
 
 def integer(value: str) -> int:
     if not re.fullmatch(r"-?\d+", value):
-        raise ValueError("must be a whole number")
+        raise CellError("应为整数", "must be a whole number")
     return int(value)
+
+
+def uuid_of(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise CellError("应为UUID", "must be a UUID") from None
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,10 @@ class Column:
     name: str  # the create schema's field (or a lookup key: id_number, org_unit, ...)
     aliases: tuple[str, ...]
     parse: Parse = text
+
+    def label(self, chinese: bool) -> str:
+        """The usual header of this column, for a file that lacks it."""
+        return self.aliases[0] if chinese and self.aliases else self.name
 
 
 @dataclass(frozen=True)
@@ -111,10 +132,14 @@ class ImportKind:
         known = {alias: c for c in self.columns for alias in (c.name, *c.aliases)}
         return {i: known[h.strip()] for i, h in enumerate(headers) if h.strip() in known}
 
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
 
 CADRE = (
     Column("id_number", ("身份证号", "身份证号码", "公民身份号码")),
-    Column("cadre_id", ("干部ID",)),
+    Column("cadre_id", ("干部ID",), uuid_of),
+    Column("name", ("姓名",)),
 )
 
 IMPORTS = {
@@ -125,7 +150,7 @@ IMPORTS = {
             ASSESSMENTS,
             (
                 *CADRE,
-                Column("org_unit_id", ("单位ID",)),
+                Column("org_unit_id", ("单位ID",), uuid_of),
                 Column("org_unit", ("单位", "单位名称", "被考核单位")),
                 Column("division_code", ("行政区划代码",)),
                 Column("kind", ("考核类型", "考核种类"), enum_of(AssessmentKind)),

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
+from app import clock, metrics
 from app.audit.service import claim, insert_rows
 from app.cadres import service as cadres
 from app.context import Context
@@ -350,6 +350,7 @@ class VettingService:
                 rows.append(_row(entry, body))
             rulebook = self.rulebooks.text_of(sha)
             await repository.store(self.session, rows, snapshots, rulebook, events)
+            metrics.record_decisions(e.result.decision.outcome for e in group)
             events = []  # inserted with the first group
         await insert_rows(self.session, events)  # when nothing was evaluated
         return wire
