@@ -180,6 +180,15 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             # Public operations say so, rather than leaving generators to guess.
             operation.setdefault("security", [])
+            # Files and pages answered as such, so generated clients return them instead of
+            # nothing: text as a string, anything else as bytes.
+            for response in operation["responses"].values():
+                for media, content in response.get("content", {}).items():
+                    if "json" not in media and not content.get("schema"):
+                        text = media.startswith("text/")
+                        content["schema"] = (
+                            {"type": "string"} if text else {"type": "string", "format": "binary"}
+                        )
             invalid = operation["responses"].get("422")
             if invalid and "application/json" in invalid.get("content", {}):
                 # FastAPI's default validation response: ours is a problem document.
