@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint format fuzz openapi bench bench-engine bench-import clean help
+.PHONY: run test lint lint-openapi format fuzz openapi bench bench-engine bench-import clean help
 
 help:
 	@echo "make run   - set up .venv and serve the API on http://$(HOST):$(PORT) (docs at /docs)"
@@ -49,6 +49,10 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 	../shared/tools/import-cycles app 2>/dev/null || [ ! -x ../shared/tools/import-cycles ]
+
+lint-openapi:
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	npx --no-install redocly lint openapi/openapi.json
 
 format: $(VENV)/.stamp-dev
 	$(BIN)/ruff check --fix app tests scripts bench

@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        license_info={"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
         docs_url=None,  # served from bundled assets instead (app.docs)
         redoc_url=None,
     )
@@ -170,6 +171,7 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
         title=app.title,
         version=app.version,
         description=app.description,
+        license_info=app.license_info,
         routes=app.state.documented_routes,
     )
     # Relative: the document is served by the service it describes, wherever that is.
