@@ -172,7 +172,7 @@ def test_a_generated_client_runs_the_whole_journey(
     assert issued.state.value == "issued"
     assert issued.opinion.document_number == f"泸应急意〔{clock.today().year}〕1号"
     from vetting_client.api.consultations import get_opinion_document
-    from vetting_client.models import GetOpinionDocumentFormatType0 as DocumentFormat
+    from vetting_client.models import DocumentFormat
 
     letter = get_opinion_document.sync(
         client=client, consultation_id=consultation.id, format_=DocumentFormat.HTML

@@ -20,6 +20,7 @@ from app.consultations.schemas import (
     ConsultationFilters,
     ConsultationPage,
     ConsultationRequest,
+    DocumentFormat,
     IssueRequest,
     ReasonRequest,
     Transition,
@@ -349,7 +350,7 @@ async def get_opinion_document(
     cipher: CipherDep,
     settings: SettingsDep,
     format: Annotated[
-        Literal["html", "pdf"] | None, Query(description="Overrides the Accept header.")
+        DocumentFormat | None, Query(description="Overrides the Accept header.")
     ] = None,
 ) -> Response:
     """The issued opinion as a formal letter (GB/T 9704-2012 layout), HTML or PDF with an
@@ -357,7 +358,7 @@ async def get_opinion_document(
     and then served byte for byte (`X-File-SHA256`), so a copy a recipient holds verifies at
     `/v1/opinions/verify?sha256=` by its own hash."""
     # Content negotiation reads the Accept header itself (OpenAPI ignores an `accept` parameter).
-    chosen = format or _negotiate(request.headers.get("accept"))
+    chosen = format.value if format else _negotiate(request.headers.get("accept"))
     row = await _service(request, session, ctx, cipher, settings).load(consultation_id)
     if row.document is None:
         raise Conflict("The opinion has not been issued yet.", current_state=row.state)

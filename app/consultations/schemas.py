@@ -28,6 +28,14 @@ class Recommendation(StrEnum):
     DEFER = "defer"
 
 
+@labeled({"html": "网页（HTML）", "pdf": "PDF 文件"})
+class DocumentFormat(StrEnum):
+    """The forms an issued opinion letter is served in."""
+
+    HTML = "html"
+    PDF = "pdf"
+
+
 class ConsultationRequest(InputModel):
     cadre_id: UUID | None = Field(default=None, description="The candidate (or id_number).")
     id_number: ValidIdNumber | None = None
