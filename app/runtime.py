@@ -54,15 +54,19 @@ class Database:
 
 
 def prepare_embedded(server: EmbeddedServer, name: str) -> tuple[str, str]:
-    """Make the owner and service roles and the database (owned by the owner) on the embedded
-    server; return (owner URL, service URL)."""
-    asyncio.run(_prepare(server.url("postgres"), name))
-    url = make_url(server.url(name))
-    owner = url.set(username=privileges.EMBEDDED_OWNER)
-    service = url.set(username=privileges.EMBEDDED_SERVICE)
+    """The owner and service roles and the database on the embedded server: (owner URL,
+    service URL)."""
+    return prepare_database(server.url("postgres"), name)
+
+
+def prepare_database(superuser_url: str, name: str) -> tuple[str, str]:
+    """As a superuser: make the owner and service roles (if missing) and database `name` owned
+    by the owner (handing an older one over); return (owner URL, service URL) for it."""
+    asyncio.run(_prepare(superuser_url, name))
+    url = make_url(superuser_url).set(database=name)
     return (
-        owner.render_as_string(hide_password=False),
-        service.render_as_string(hide_password=False),
+        url.set(username=privileges.EMBEDDED_OWNER).render_as_string(hide_password=False),
+        url.set(username=privileges.EMBEDDED_SERVICE).render_as_string(hide_password=False),
     )
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from app import embedded, privileges
-from app.runtime import asyncpg_dsn, migrate
+from app import embedded
+from app.runtime import asyncpg_dsn, migrate, prepare_database
 
 
 def _asyncpg_dsn(url: str) -> dict[str, object]:
@@ -53,29 +53,12 @@ class Roles:
     service: str
 
 
-def as_role(url: str, role: str) -> str:
-    return make_url(url).set(username=role).render_as_string(hide_password=False)
-
-
-async def _prepare(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(**_asyncpg_dsn(server_url))
-    try:
-        await privileges.ensure_roles(conn, privileges.EMBEDDED_OWNER, privileges.EMBEDDED_SERVICE)
-        await conn.execute(f'CREATE DATABASE "{name}" OWNER {privileges.EMBEDDED_OWNER}')
-    finally:
-        await conn.close()
-
-
 def create_service_database(server_url: str, prefix: str = "vetting_test") -> Roles:
-    """A migrated database owned by the owner role, the service role granted what it needs."""
+    """A migrated database owned by the owner role, the service role granted what it needs
+    (set up as the embedded server of `make run` is: app.runtime.prepare_database)."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_prepare(server_url, name))
-    superuser = with_database(server_url, name)
-    roles = Roles(
-        superuser,
-        as_role(superuser, privileges.EMBEDDED_OWNER),
-        as_role(superuser, privileges.EMBEDDED_SERVICE),
-    )
+    owner, service = prepare_database(server_url, name)
+    roles = Roles(with_database(server_url, name), owner, service)
     migrate(roles.owner, service_url=roles.service)
     return roles
 

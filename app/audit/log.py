@@ -19,8 +19,6 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import merkle
@@ -29,6 +27,7 @@ from app.audit.entries import FIELDS, Sealer, canonical
 from app.audit.verification import LogChecker, Problem
 from app.config import Settings
 from app.db import Driver
+from app.security.pii import derive_key
 
 _log = logging.getLogger(__name__)
 SEQUENCER_LOCK = 7302113002
@@ -55,8 +54,7 @@ DELETE FROM audit_queue WHERE n = ANY(CAST($7 AS bigint[]))
 def log_signer(settings: Settings) -> Signer:
     """The log's Ed25519 key, derived from the master secret (its own HKDF purpose), under the
     log's origin as key name: it never enters the database."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cadre-vetting/audit/log")
-    seed = hkdf.derive(settings.resolved_secret_key().encode())
+    seed = derive_key(settings.resolved_secret_key(), b"cadre-vetting/audit/log")
     return Signer(seed, settings.log_origin)
 
 

@@ -19,7 +19,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 _NONCE_BYTES = 12
 
 
-def _derive(secret: str, purpose: bytes) -> bytes:
+def derive_key(secret: str, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose from the master secret (HKDF-SHA256, no salt): the one
+    derivation every key of the service comes from (ID numbers, audit MACs, the log's key)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         secret.encode()
     )
@@ -33,8 +35,8 @@ class PiiCipher:
     @classmethod
     def from_secret(cls, secret: str) -> PiiCipher:
         return cls(
-            hash_key=_derive(secret, b"cadre-vetting/id-number/hmac"),
-            encryption_key=_derive(secret, b"cadre-vetting/id-number/aes-gcm"),
+            hash_key=derive_key(secret, b"cadre-vetting/id-number/hmac"),
+            encryption_key=derive_key(secret, b"cadre-vetting/id-number/aes-gcm"),
         )
 
     def lookup_hash(self, id_number: str) -> bytes:

@@ -8,8 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from app.security.pii import derive_key
 
 _PURPOSE = b"cadre-vetting/audit/mac"
 
@@ -22,10 +21,7 @@ class Sealer:
 
     @classmethod
     def from_secret(cls, secret: str) -> Sealer:
-        hkdf = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"cadre-vetting/audit/mac"
-        )
-        return cls(hkdf.derive(secret.encode()))
+        return cls(derive_key(secret, _PURPOSE))
 
     def mac(self, entry: bytes) -> bytes:
         return hmac.new(self.key, entry, hashlib.sha256).digest()
