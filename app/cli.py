@@ -185,7 +185,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             async with unit_of_work(create_sessionmaker(engine, settings)) as session:
                 importer = Importer(session, system_context_for_cli(), cipher, progress)
-                result = await importer.run(IMPORTS[args.kind], content, None, path.name)
+                result = await importer.run(IMPORTS[args.kind], content, path.name)
         finally:
             await engine.dispose()
         if result.already_imported:

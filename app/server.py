@@ -11,9 +11,12 @@ import signal
 import socket
 from types import FrameType
 
+import orjson
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.config import get_settings
+from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 from app.logs import configure_logging
 
 APP_FACTORY = "app.main:create_app_from_env"
@@ -30,11 +33,40 @@ def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
+UNREADABLE_REQUEST = orjson.dumps(
+    problem_body(
+        status=400,
+        code="bad-request",
+        title="Bad request",
+        detail="The request could not be read as HTTP/1.1: a raw space or non-ASCII character "
+        "in its target (percent-encode it), a malformed request line or header.",
+        detail_zh="无法按 HTTP/1.1 读取该请求：请求目标中含未经百分号编码的空格或非 ASCII 字符"
+        "（请先编码），或请求行、请求头格式错误。",
+    )
+)
+
+
+class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    """Uvicorn's HTTP/1.1 protocol, except that a request it cannot parse (so that the app never
+    sees it) is answered with a problem document like every other error, not plain text."""
+
+    def send_400_response(self, msg: str) -> None:
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in self.server_state.default_headers:
+            head.append(name + b": " + value + b"\r\n")
+        head.append(f"content-type: {PROBLEM_MEDIA_TYPE}\r\n".encode())
+        head.append(b"content-length: %d\r\n" % len(UNREADABLE_REQUEST))
+        head.append(b"x-content-type-options: nosniff\r\nconnection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + UNREADABLE_REQUEST)
+        self.transport.close()
+
+
 def _config(host: str, port: int) -> uvicorn.Config:
     settings = get_settings()
     return uvicorn.Config(
         APP_FACTORY,
         factory=True,
+        http=ProblemHttpToolsProtocol,
         host=host,
         port=port,
         log_config=None,

@@ -4,6 +4,7 @@ the embedded database stopped), and a known public secret is refused outside a d
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -202,3 +203,33 @@ def test_the_server_refuses_to_start_with_the_known_secret(
     assert done.returncode != 0
     assert "known public default" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /v1/cadres?name=\xe5\xbc\xa0 HTTP/1.1\r\nHost: a\r\n\r\n",  # raw UTF-8 in the target
+        b"GET /v1/cadres?name=a b HTTP/1.1\r\nHost: a\r\n\r\n",  # a raw space
+        b"NOT HTTP AT ALL\r\n\r\n",
+    ],
+)
+def test_a_request_the_server_cannot_parse_gets_a_problem_document(
+    settings: Settings, clean_db: None, tmp_path: Path, raw: bytes
+) -> None:
+    port = _free_port()
+    with _started(_serve(port), _suite_env(settings), tmp_path) as proc:
+        _until(_healthy(f"http://127.0.0.1:{port}"), proc, 60)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(raw)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    assert headers["content-type"] == "application/problem+json"
+    assert int(headers["content-length"]) == len(body)
+    problem = json.loads(body)
+    assert problem["status"] == 400 and problem["type"].endswith("/bad-request")
+    assert "percent-encode" in problem["detail_en"] and "百分号编码" in problem["detail_zh"]

@@ -334,7 +334,7 @@ class NotAcceptable(AppError):
     "/v1/consultations/{consultation_id}/document",
     responses={
         200: {
-            "content": {"text/html": {}, "application/pdf": {}},
+            "content": {"application/pdf": {}, "text/html": {}},
             "description": "The opinion letter.",
         },
         **problem_responses(401, 403, 404, 406, 409, 422, 503),

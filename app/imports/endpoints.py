@@ -94,7 +94,7 @@ async def import_records(
     if not upload.content:
         raise Unprocessable("The file is empty.", errors=[("body", "empty")])
     result = await Importer(session, ctx, cipher).run(
-        IMPORTS[kind], upload.content, upload.media_type, upload.filename
+        IMPORTS[kind], upload.content, upload.filename
     )
     if result.already_imported:
         response.status_code = 200

@@ -69,13 +69,11 @@ def _date_text(value: object) -> object:
     return value
 
 
-def read_sheet(content: bytes, media_type: str | None, filename: str | None) -> Sheet:
+def read_sheet(content: bytes, filename: str | None) -> Sheet:
+    # The bytes decide (an XLSX file is a zip): a generated client may label every file with
+    # one of the media types the operation declares. A file *named* .xlsx must be one.
     name = (filename or "").lower()
-    is_xlsx = (
-        content.startswith(XLSX_MAGIC)
-        or name.endswith(".xlsx")
-        or (media_type or "").endswith("spreadsheetml.sheet")
-    )
+    is_xlsx = content.startswith(XLSX_MAGIC) or name.endswith(".xlsx")
     if not is_xlsx and name and not name.endswith((".csv", ".txt")):
         raise UnsupportedMediaType("Send a .csv or .xlsx file.")
     lines = list(_xlsx(content) if is_xlsx else _csv(content))

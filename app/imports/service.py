@@ -81,14 +81,12 @@ class Importer:
         self.cipher = cipher
         self.progress = progress or (lambda stage, done, total: None)
 
-    async def run(
-        self, kind: ImportKind, content: bytes, media_type: str | None, filename: str | None
-    ) -> ImportResult:
+    async def run(self, kind: ImportKind, content: bytes, filename: str | None) -> ImportResult:
         digest = hashlib.sha256(content).hexdigest()
         done = await self.session.scalar(select(ImportBatch).where(ImportBatch.sha256 == digest))
         if done is not None and await self._visible(done):
             return ImportResult(done.id, done.kind, done.rows, digest, already_imported=True)
-        sheet = read_sheet(content, media_type, filename)
+        sheet = read_sheet(content, filename)
         if len(sheet.rows) > MAX_ROWS:
             raise Unprocessable(
                 f"At most {MAX_ROWS} rows per file. 每个文件最多{MAX_ROWS}行。",
