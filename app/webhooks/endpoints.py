@@ -34,6 +34,7 @@ from app.webhooks.schemas import (
     SubscriptionCreated,
     SubscriptionUpdate,
 )
+from app.webhooks.signing import standard_secret
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Context, Authorized(Scope.ADMIN)]
@@ -95,7 +96,11 @@ async def create_webhook(
         row.id,
         {"url": row.url, "event_types": row.event_types},
     )
-    return SubscriptionCreated(**Subscription.model_validate(row).model_dump(), secret=secret)
+    return SubscriptionCreated(
+        **Subscription.model_validate(row).model_dump(),
+        secret=secret,
+        standard_webhooks_secret=standard_secret(secret),
+    )
 
 
 @router.get("", response_model=list[Subscription], responses=ERRORS, operation_id="list_webhooks")

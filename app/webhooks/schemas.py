@@ -43,6 +43,10 @@ class Subscription(ReadModel):
 
 class SubscriptionCreated(Subscription):
     secret: str = Field(description="The signing secret. Shown only now.")
+    standard_webhooks_secret: str = Field(
+        description="The same secret in the Standard Webhooks form (`whsec_…`), for verifying "
+        "the `webhook-signature` header with any Standard Webhooks library. Shown only now."
+    )
 
 
 class Attempt(BaseModel):

@@ -29,7 +29,7 @@ from app.config import Settings
 from app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.security.pii import PiiCipher
 from app.webhooks import targets
-from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, standard_headers
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _headers(row: Any, secret: str, body: bytes) -> dict[str, str]:
         TIMESTAMP_HEADER: str(stamp),
         "X-Webhook-Event": row.event_type,
         "X-Webhook-Delivery": str(row.id),
-    }
+    } | standard_headers(secret, str(row.id), stamp, body)
 
 
 class Worker:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from app import clock
-from app.webhooks.signing import verify
+from app.webhooks.signing import standard_secret, verify
 from app.webhooks.worker import Worker
 from tests.factories import Api
 
@@ -45,7 +46,13 @@ class Receiver:
             int(clock.now().timestamp()),
         )
         self.received.append(
-            {"headers": headers, "body": orjson.loads(body), "valid": valid, "path": scope["path"]}
+            {
+                "headers": headers,
+                "body": orjson.loads(body),
+                "valid": valid,
+                "standard_valid": _standard_valid(body, headers),
+                "path": scope["path"],
+            }
         )
         status = self.script.pop(0) if self.script else 200
         start = {"type": "http.response.start", "status": status, "headers": self.reply_headers}
@@ -55,6 +62,16 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks"
+
+
+def _standard_valid(body: bytes, headers: dict[str, str]) -> bool:
+    """What a Standard Webhooks receiver concludes, with the library's own verifier and the
+    secret in the form the subscription's creation showed."""
+    try:
+        Webhook(standard_secret(SECRET)).verify(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 async def subscribe(api: Api, receiver: Receiver, *types: str) -> dict[str, Any]:

@@ -4,12 +4,16 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
+from standardwebhooks import Webhook, WebhookVerificationError
 
+from app import clock
 from app.config import Settings
+from app.webhooks.signing import standard_headers, standard_secret
 from app.webhooks.worker import Worker
 from tests.factories import Api
-from tests.webhooks.support import Receiver, drain, subscribe
+from tests.webhooks.support import SECRET, Receiver, drain, subscribe
 
 
 async def test_a_case_is_delivered_signed_after_two_500s(
@@ -21,7 +25,9 @@ async def test_a_case_is_delivered_signed_after_two_500s(
     receiver.script = [500, 500]
     worker = Worker(app.state.sessionmaker, worker_settings)
     await drain([worker], lambda: len(receiver.received) == 3)
-    assert all(r["valid"] for r in receiver.received)
+    assert all(r["valid"] and r["standard_valid"] for r in receiver.received)
+    ids = {r["headers"]["webhook-id"] for r in receiver.received}
+    assert len(ids) == 1  # Standard Webhooks: the same message id on every retry
     event = receiver.received[-1]["body"]
     assert event["type"] == "accountability_case.recorded"
     assert event["data"]["case_id"] == case["id"]
@@ -263,3 +269,18 @@ async def test_a_change_that_fails_before_commit_leaves_no_event(
     await api.case(cadre["id"])  # the next change publishes as usual
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM outbox_events"))).scalar() == 1
+
+
+async def test_the_creation_shows_the_secret_in_both_forms_and_a_wrong_one_fails(
+    api: Api, receiver: Receiver
+) -> None:
+    hook = await subscribe(api, receiver, "accountability_case.recorded")
+    assert hook["secret"] == SECRET
+    assert hook["standard_webhooks_secret"].startswith("whsec_")
+    body = b'{"type": "x"}'
+    headers = standard_headers(SECRET, "delivery-1", int(clock.now().timestamp()), body)
+    Webhook(hook["standard_webhooks_secret"]).verify(body, headers)  # a receiver's check passes
+    with pytest.raises(WebhookVerificationError):
+        Webhook(standard_secret("another-secret-0123456789")).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["standard_webhooks_secret"]).verify(body + b" ", headers)
