@@ -3,7 +3,7 @@
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         ge=1,
         description="How often a signed checkpoint of the audit log is made (when it grew).",
     )
+    tracing: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        description="OpenTelemetry tracing: off, otlp (to OTEL_EXPORTER_OTLP_ENDPOINT) or "
+        "console (app.tracing).",
+    )
+    tracing_service_name: str = Field(default="cadre-safety-vetting", min_length=1)
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -55,6 +55,7 @@ from app.records.router import build_router
 from app.records.transfers import router as transfers_router
 from app.security.pii import PiiCipher
 from app.stats.endpoints import router as stats_router
+from app.tracing import install_tracing, shutdown_tracing
 from app.vetting.coalescer import CheckCoalescer
 from app.vetting.endpoints import router as vetting_router
 from app.vetting.rulebooks import Rulebooks, publish_shipped
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         if worker is not None:
             worker.cancel()
         await app.state.engine.dispose()
+        shutdown_tracing(app)
 
     app = FastAPI(
         title="Cadre Safety Vetting Service",
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     hot = [r for r in documented if getattr(r, "path", "").startswith(HOT_PATHS)]
     app.router.routes.extend(hot + [r for r in documented if r not in hot])
     install_metrics(app)  # GET /metrics (not in the OpenAPI document) and request metrics
+    install_tracing(app, settings)  # OpenTelemetry, when VETTING_TRACING asks for it
     return app
 
 

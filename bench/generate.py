@@ -1,9 +1,14 @@
-"""Generate the benchmark data set with COPY: 100,000 cadres and more than 1,000,000 records.
+"""Generate the benchmark data set with COPY: 100,000 cadres and more than 1,000,000 records
+(or any number: `--cadres 1000000` gives ten times as many of everything).
 
 The rows are shaped like the demo data (careers in counties, departments and SOEs; annual
 assessments; accidents; accountability cases with every method; commendations; ...) and go
 straight into the tables with PostgreSQL's binary COPY. They bypass the services (and so the
 audit log): this is a load for measuring reads, not a record of anything.
+
+The org units grow with the cadres (20 counties and 50 SOEs per 100,000 cadres, 671 units), so
+that a unit has as many posts, accidents and assessments at 1M as at 100k: a bigger database,
+not a denser one. Rows are streamed (only ids and post spans are kept), so 1M fits in memory.
 
     .venv/bin/python bench/generate.py --database-url postgresql+asyncpg://… [--cadres 100000]
 """
@@ -72,6 +77,11 @@ def meta(rid: uuid.UUID) -> dict[str, Any]:
     return {"id": rid, "version": 1, "change": "created", "recorded_at": START}
 
 
+# Per 100,000 cadres: each county has a government, 10 departments and 20 townships.
+COUNTIES_PER_100K = 20
+SOES_PER_100K = 50
+
+
 class Generator:
     def __init__(self, cadres: int, seed: int = 2018) -> None:
         self.n = cadres
@@ -79,12 +89,16 @@ class Generator:
         self.cipher = PiiCipher.from_secret(SECRET)
         self.units: list[dict[str, Any]] = []
         self.cadre_ids: list[uuid.UUID] = []
-        self.posts: list[dict[str, Any]] = []
+        # (org unit, start date) of every post: where and from when accidents may fall.
+        self.post_spans: list[tuple[uuid.UUID, date]] = []
+
+    def _scaled(self, per_100k: int) -> int:
+        return max(1, round(per_100k * self.n / 100_000))
 
     def org_units(self) -> list[dict[str, Any]]:
         city = uuid.uuid4()
         rows = [self._unit(city, "泸州市人民政府", "government", "city", [city])]
-        for c in range(20):
+        for c in range(self._scaled(COUNTIES_PER_100K)):
             gov = uuid.uuid4()
             rows.append(self._unit(gov, f"第{c}县人民政府", "government", "county", [city, gov]))
             for d in range(10):
@@ -99,7 +113,7 @@ class Generator:
                 rows.append(
                     self._unit(u, f"第{c}县第{t}镇", "township", "township", [city, gov, u])
                 )
-        for s in range(50):
+        for s in range(self._scaled(SOES_PER_100K)):
             u = uuid.uuid4()
             row = self._unit(u, f"市属国企{s}", "state_owned_enterprise", "city", [city, u])
             row.update(
@@ -129,13 +143,13 @@ class Generator:
             "updated_at": START,
         }
 
-    def cadres(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def cadres(self) -> Iterator[dict[str, Any]]:
         for i in range(self.n):
             number = number_for(i)
             born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             cid = uuid.uuid4()
             self.cadre_ids.append(cid)
-            identity = {
+            yield {
                 "id": cid,
                 "id_number_hash": self.cipher.lookup_hash(number),
                 "id_number_cipher": self.cipher.encrypt(number),
@@ -143,8 +157,10 @@ class Generator:
                 "birth_date": born,
                 "created_at": START,
             }
-            details = {**meta(cid), "name": f"干部{i}", "gender": "male" if i % 3 else "female"}
-            yield identity, details
+
+    def cadre_versions(self) -> Iterator[dict[str, Any]]:
+        for i, cid in enumerate(self.cadre_ids):
+            yield {**meta(cid), "name": f"干部{i}", "gender": "male" if i % 3 else "female"}
 
     def post_rows(self) -> Iterator[dict[str, Any]]:
         roles = [
@@ -177,7 +193,7 @@ class Generator:
                     "start_date": start,
                     "end_date": end,
                 }
-                self.posts.append(row)
+                self.post_spans.append((unit["id"], start))
                 yield row
                 start = (end or start) + timedelta(days=1)
 
@@ -226,14 +242,14 @@ class Generator:
 
     def accident_rows(self, count: int) -> Iterator[dict[str, Any]]:
         for _ in range(count):
-            post = self.rng.choice(self.posts)
-            day = post["start_date"] + timedelta(days=self.rng.randint(0, 800))
+            unit_id, start = self.rng.choice(self.post_spans)
+            day = start + timedelta(days=self.rng.randint(0, 800))
             when = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
             deaths, injuries, loss = self.severity()
 
             yield {
                 **meta(uuid.uuid4()),
-                "org_unit_id": post["org_unit_id"],
+                "org_unit_id": unit_id,
                 "occurred_at": when,
                 "industry": "construction",
                 "deaths": deaths,
