@@ -21,7 +21,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -351,34 +351,44 @@ async def _copy(conn: asyncpg.Connection, table: str, rows: Iterator[dict[str, A
     return total + len(batch)
 
 
-async def generate(url: str, cadres: int) -> dict[str, int]:
+async def generate(url: str, cadres: int, verbose: bool = False) -> dict[str, int]:
+    """COPY the data set into the empty tables of `url`, in one transaction (an interrupted run
+    leaves nothing behind), then VACUUM (ANALYZE). The row counts by table."""
     conn = await asyncpg.connect(**asyncpg_dsn(url))
     gen = Generator(cadres)
+    tables: list[tuple[str, Callable[[], Iterator[dict[str, Any]]]]] = [
+        ("org_units", lambda: iter(gen.org_units())),
+        ("cadres", gen.cadres),
+        ("cadre_versions", gen.cadre_versions),
+        ("posts", gen.post_rows),
+        ("assessments", gen.assessment_rows),
+        ("accidents", lambda: gen.accident_rows(cadres // 4)),
+        ("accountability_cases", lambda: gen.case_rows(cadres // 3)),
+        *(
+            (table, lambda table=table, share=share: gen.simple_rows(table, cadres // share))
+            for table, share in (
+                ("commendations", 2),
+                ("cadre_investigations", 5),
+                ("contributions", 10),
+                ("cadre_status_events", 10),
+            )
+        ),
+    ]
     counts: dict[str, int] = {}
     try:
-        counts["org_units"] = await _copy(conn, "org_units", iter(gen.org_units()))
-        identities, details = [], []
-        for identity, detail in gen.cadres():
-            identities.append(identity)
-            details.append(detail)
-        counts["cadres"] = await _copy(conn, "cadres", iter(identities))
-        counts["cadre_versions"] = await _copy(conn, "cadre_versions", iter(details))
-        counts["posts"] = await _copy(conn, "posts", gen.post_rows())
-        counts["assessments"] = await _copy(conn, "assessments", gen.assessment_rows())
-        counts["accidents"] = await _copy(conn, "accidents", gen.accident_rows(cadres // 4))
-        counts["accountability_cases"] = await _copy(
-            conn, "accountability_cases", gen.case_rows(cadres // 3)
-        )
-        for table, share in (
-            ("commendations", 2),
-            ("cadre_investigations", 5),
-            ("contributions", 10),
-            ("cadre_status_events", 10),
-        ):
-            counts[table] = await _copy(conn, table, gen.simple_rows(table, cadres // share))
+        async with conn.transaction():
+            for table, rows in tables:
+                started = time.perf_counter()
+                counts[table] = await _copy(conn, table, rows())
+                if verbose:
+                    elapsed = time.perf_counter() - started
+                    print(f"  {table:<22} {counts[table]:>10,} rows  {elapsed:6.1f} s", flush=True)
         # VACUUM as well as ANALYZE: sets the hint bits and the visibility map now, so the first
         # measured run neither writes them nor competes with autovacuum doing it.
+        started = time.perf_counter()
         await conn.execute("VACUUM (ANALYZE)")
+        if verbose:
+            print(f"  {'VACUUM (ANALYZE)':<40} {time.perf_counter() - started:6.1f} s")
     finally:
         await conn.close()
     return counts
@@ -390,7 +400,7 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=100_000)
     args = parser.parse_args()
     started = time.perf_counter()
-    counts = asyncio.run(generate(args.database_url, args.cadres))
+    counts = asyncio.run(generate(args.database_url, args.cadres, verbose=True))
     records = sum(v for k, v in counts.items() if k not in ("org_units", "cadres"))
     print(f"generated {counts} — {records:,} records in {time.perf_counter() - started:.1f} s")
 

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -38,6 +38,7 @@ from app.uow import RecordChanged, emit, unit_record_period
 
 Progress = Callable[[str, int, int], None]
 MAX_ROWS = 200_000
+_TAKE_TURNS = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 SHOWN = 1000  # problems and skipped rows listed in an answer
 _IMPORT_REASON = re.compile(r"^import ([0-9a-f-]{36})$")
 
@@ -82,6 +83,9 @@ class Importer:
         self.progress = progress or (lambda stage, done, total: None)
 
     async def run(self, kind: ImportKind, content: bytes, filename: str | None) -> ImportResult:
+        # Imports of one kind take turns (until this transaction ends): two files stating the
+        # same facts, sent at once, must not both find them unrecorded and both record them.
+        await self.session.execute(_TAKE_TURNS, {"key": f"import:{kind.name}"})
         digest = hashlib.sha256(content).hexdigest()
         done = await self.session.scalar(select(ImportBatch).where(ImportBatch.sha256 == digest))
         if done is not None and await self._visible(done):

@@ -2,6 +2,7 @@
 by their natural keys, skipped and reported; a file of nothing new answers like one imported
 before."""
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -184,3 +185,26 @@ async def test_facts_recorded_by_hand_answer_as_already_imported(
     again = await upload(api, "assessments", content, status=200)
     assert again["import_id"] == result["import_id"]
     assert await count(engine, Assessment) == 1
+
+
+async def test_the_same_facts_sent_at_once_in_several_variants_are_recorded_once(
+    api: Api, people: dict[str, Any], engine: AsyncEngine
+) -> None:
+    content = cases_file(people["numbers"])
+    variants = [content, crlf(content), content.replace(b",", b", "), b"\xef\xbb\xbf" + content]
+    answers = await asyncio.gather(
+        *(
+            api.http.post(
+                "/v1/imports/accountability-cases",
+                content=variant,
+                params={"filename": f"cases-{i}.csv"},
+                headers={**api.headers, "Content-Type": "text/csv"},
+            )
+            for i, variant in enumerate(variants)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201], [a.text for a in answers]
+    assert await count(engine, AccountabilityCase) == 2
+    created = next(a.json() for a in answers if a.status_code == 201)
+    for again in (a.json() for a in answers if a.status_code == 200):
+        assert again["already_imported"] is True and again["import_id"] == created["import_id"]
