@@ -42,6 +42,7 @@ from app.vetting.rules.facts import (
     CaseFact,
     PostFact,
     TargetPost,
+    UnitAssessmentFact,
 )
 
 # accident_fact: how a dossier shows an accident as the rules see it (part of this public API).
@@ -152,14 +153,7 @@ class FactsLoader:
                 ),
                 "year",
             ),
-            unit_assessments=ordered(
-                (
-                    f
-                    for u in units
-                    for f in records.unit_facts("unit_assessments", u, unit_assessment_fact)
-                ),
-                "year",
-            ),
+            unit_assessments=self._assessed(records, posts, units),
             accidents=self._answerable(records, posts, units, cases),
             cases=cases,
             commendations=ordered(
@@ -173,6 +167,26 @@ class FactsLoader:
             ),
             target=(targets or {}).get(cadre_id),
         )
+
+    @staticmethod
+    def _assessed(
+        records: RecordSet, posts: tuple[PostFact, ...], units: list[UUID]
+    ) -> tuple[UnitAssessmentFact, ...]:
+        """The safety-work assessments of the cadre's units in a year they held a post there
+        (the facts query's `assessed`; in a batch it also brings other cadres' years)."""
+        chosen: list[UnitAssessmentFact] = []
+        for unit in units:
+            spans = [
+                (p.start_date.year, p.end_date.year if p.end_date else None)
+                for p in posts
+                if p.org_unit.id == unit
+            ]
+            chosen.extend(
+                f
+                for f in records.unit_facts("unit_assessments", unit, unit_assessment_fact)
+                if any(a <= f.year and (b is None or f.year <= b) for a, b in spans)
+            )
+        return ordered(chosen, "year")
 
     def _answerable(
         self,

@@ -78,8 +78,10 @@ def _part(kind: str, owner: str, source: str, full: bool, join: str = "", extra:
 
 # Of a unit's accidents, those some cadre of the batch may answer for: named by one of their
 # cases, or happening while they held a post there (a day's margin either side for the time
-# zone; `FactsLoader.facts` keeps each cadre's own exactly). A unit's history of decades would
-# otherwise ride along in every check of everyone who ever served there.
+# zone; `FactsLoader.facts` keeps each cadre's own exactly); of its safety-work assessments,
+# those of a year in which one of them held a post there (`unit_assessment_fails` looks at no
+# other). A unit's history of decades would otherwise ride along in every check of everyone who
+# ever served there.
 _ANSWERED_FOR = " AND t.id IN (SELECT id FROM answerable)"
 
 
@@ -103,7 +105,7 @@ def _facts_sql(full: bool) -> str:
         _part(
             "unit_assessments",
             "org_unit_id",
-            _latest("assessments", in_units) + " AND t.kind = 'safety_work'",
+            _latest("assessments", "t.id IN (SELECT id FROM assessed)"),
             full,
         ),
     ]
@@ -124,6 +126,11 @@ answerable AS (
     SELECT a.id FROM posts p JOIN accidents a ON a.org_unit_id = p.org_unit_id
     AND a.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
     AND (p.end_date IS NULL OR a.occurred_at < CAST(p.end_date + 2 AS timestamptz))
+),
+assessed AS (
+    SELECT a.id FROM posts p JOIN assessments a ON a.org_unit_id = p.org_unit_id
+    AND a.kind = 'safety_work' AND a.year >= CAST(extract(year FROM p.start_date) AS int)
+    AND (p.end_date IS NULL OR a.year <= CAST(extract(year FROM p.end_date) AS int))
 )
 SELECT 'person' AS kind, p.id AS owner, CAST(row_to_json(p) AS text) AS data FROM people p
 UNION ALL {" UNION ALL ".join(parts)}

@@ -1,5 +1,6 @@
-"""The facts loader keeps, of a unit's accidents, only those the cadre may answer for: during a post
-held there (by the local calendar day), or named by one of their cases."""
+"""The facts loader keeps, of a unit's history, only what concerns the cadre: the accidents
+during a post held there (by the local calendar day) or named by one of their cases, and the
+unit's safety-work assessments of the years they held a post there."""
 
 from uuid import UUID
 
@@ -74,3 +75,33 @@ async def test_the_same_facts_give_the_same_snapshot_alone_or_in_a_batch(
         assert facts_snapshot(facts) == facts_snapshot(together[facts.cadre_id])
         assert [a.year for a in facts.assessments] == [2021, 2022, 2023, 2024]
         assert list(facts.accidents) == sorted(facts.accidents, key=lambda a: a.occurred_at)
+
+
+async def test_only_unit_assessments_of_the_cadres_years_there_are_loaded_alone_or_together(
+    api: Api, app: FastAPI
+) -> None:
+    unit = await api.org_unit("纳溪区人民政府", level="county")
+    early = await api.cadre("早任")
+    later = await api.cadre("后任")
+    await api.post_held(early["id"], unit["id"], start="2012-03-01", end_date="2015-06-30")
+    await api.post_held(later["id"], unit["id"], start="2019-01-01")
+    for year in range(2010, 2026):
+        await api.post(
+            "/v1/assessments",
+            {
+                "subject": "org_unit",
+                "org_unit_id": unit["id"],
+                "kind": "safety_work",
+                "year": year,
+                "grade": "fail" if year % 2 else "good",
+            },
+        )
+    ids = [UUID(early["id"]), UUID(later["id"])]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        loader = FactsLoader(session, "Asia/Shanghai")
+        known_at = clock.now()
+        together = await loader.load(ids, known_at)
+        alone = {i: (await loader.load([i], known_at))[i] for i in ids}
+    for cadre_id, years in ((ids[0], range(2012, 2016)), (ids[1], range(2019, 2026))):
+        assert [a.year for a in alone[cadre_id].unit_assessments] == list(years)
+        assert facts_snapshot(alone[cadre_id]) == facts_snapshot(together[cadre_id])
