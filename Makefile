@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint lint-openapi format fuzz openapi bench bench-engine bench-import clean help
+.PHONY: run test lint lint-openapi format fuzz openapi bench bench-1m bench-engine bench-import clean help
 
 help:
 	@echo "make run   - set up .venv and serve the API on http://$(HOST):$(PORT) (docs at /docs)"
@@ -61,8 +61,12 @@ format: $(VENV)/.stamp-dev
 fuzz: $(VENV)/.stamp-dev
 	$(BIN)/python scripts/fuzz_api.py --max-time 150
 
+# The vetting benchmark (bench/run.py --help): ARGS passes options, e.g. ARGS="--seconds 10".
 bench: $(VENV)/.stamp-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(ARGS)
+
+bench-1m: $(VENV)/.stamp-dev
+	$(BIN)/python bench/run.py --cadres 1000000 $(ARGS)
 
 bench-engine: $(VENV)/.stamp-dev
 	$(BIN)/python bench/engine_bench.py

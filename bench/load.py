@@ -1,6 +1,7 @@
 """A light HTTP/1.1 load generator on raw asyncio streams (keep-alive, one request in flight per
 connection), so that the client steals as little CPU as possible from the servers under test on
-the same two cores."""
+the same two cores. A run is bounded by a number of requests and by time; a request that takes
+longer than TIMEOUT seconds counts as an error and ends its connection."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+TIMEOUT = 30.0  # seconds
 
 
 @dataclass
@@ -18,12 +21,15 @@ class LoadResult:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds
 
     def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
@@ -70,6 +76,7 @@ async def run(
     expect: int,
 ) -> LoadResult:
     latencies: list[float] = []
+    statuses: dict[int, int] = {}
     errors = 0
     remaining = total
     deadline = time.perf_counter() + max_seconds
@@ -83,8 +90,13 @@ async def run(
                 remaining -= 1
                 raw = make_request(rng)
                 started = time.perf_counter()
-                status, _ = await _request(reader, writer, raw)
+                try:
+                    status, _ = await asyncio.wait_for(_request(reader, writer, raw), TIMEOUT)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                    errors += 1
+                    return
                 latencies.append((time.perf_counter() - started) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
                 if status != expect:
                     errors += 1
         finally:
@@ -93,4 +105,4 @@ async def run(
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(connections)))
     elapsed = time.perf_counter() - started
-    return LoadResult(len(latencies), errors, elapsed, latencies)
+    return LoadResult(len(latencies), errors, elapsed, latencies, statuses)
