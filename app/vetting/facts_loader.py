@@ -199,11 +199,15 @@ class FactsLoader:
         unit on a day they held a post there (`record_rules.accident_holds` needs that post),
         and those their cases name (`case_rules` looks them up)."""
         chosen: list[AccidentFact] = []
+        in_order = True  # each slice is in order; so is their sequence unless tenures overlap
         for post in posts:
             days, accidents = records.unit_accidents(post.org_unit.id, self._accident)
             first = bisect_left(days, post.start_date)
             last = len(days) if post.end_date is None else bisect_right(days, post.end_date)
-            chosen.extend(accidents[first:last])
+            if first < last:
+                if chosen and accident_order(chosen[-1]) >= accident_order(accidents[first]):
+                    in_order = False
+                chosen.extend(accidents[first:last])
         named = {c.accident_id for c in cases if c.accident_id is not None}
         for unit in units if named else ():
             chosen.extend(
@@ -211,4 +215,6 @@ class FactsLoader:
             )
         if len(posts) == 1 and not named:
             return tuple(chosen)  # one tenure's slice: in order, no repeats
+        if not named and len(units) == len(posts):  # one slice per unit: no repeats
+            return tuple(chosen if in_order else sorted(chosen, key=accident_order))
         return tuple(sorted({a.id.int: a for a in chosen}.values(), key=accident_order))

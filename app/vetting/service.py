@@ -48,7 +48,7 @@ from app.vetting.facts_loader import FactsLoader
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
 from app.vetting.rules.facts import CadreFacts, TargetPost
-from app.vetting.rules.snapshot import facts_snapshot
+from app.vetting.rules.snapshot import SharedFacts, facts_snapshot
 from app.vetting.schemas import CheckRequest
 
 
@@ -210,6 +210,7 @@ class VettingService:
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
         framed: dict[tuple[UUID, datetime, UUID | None], _Facts] = {}
+        shared = SharedFacts()  # a unit's accidents, written once for all who served there
 
         def facts(item: Prepared) -> _Facts | None:
             key = (item.cadre_id, item.known_at)
@@ -226,7 +227,7 @@ class VettingService:
                 if target is not None:
                     post = TargetPost(org_unit=org_unit_ref(_unit_row(target)))
                     cadre_facts = replace(cadre_facts, target=post)
-                snapshot = facts_snapshot(cadre_facts)
+                snapshot = facts_snapshot(cadre_facts, shared)
                 sha = hashlib.sha256(snapshot).hexdigest()
                 framed[frame] = _Facts(cadre_facts, snapshot, sha)
             return framed[frame]

@@ -105,3 +105,32 @@ async def test_only_unit_assessments_of_the_cadres_years_there_are_loaded_alone_
     for cadre_id, years in ((ids[0], range(2012, 2016)), (ids[1], range(2019, 2026))):
         assert [a.year for a in alone[cadre_id].unit_assessments] == list(years)
         assert facts_snapshot(alone[cadre_id]) == facts_snapshot(together[cadre_id])
+
+
+async def test_accidents_of_several_posts_come_in_time_order_whether_tenures_overlap_or_not(
+    api: Api, app: FastAPI
+) -> None:
+    town = await api.org_unit("福宝镇人民政府", level="township")
+    park = await api.org_unit("泸州高新区管委会", level="county")
+    later = await api.org_unit("泸县人民政府", level="county")
+    cadre = await api.cadre("兼职")
+    await api.post_held(cadre["id"], town["id"], start="2015-01-01", end_date="2019-12-31")
+    await api.post_held(  # held at the same time as the first
+        cadre["id"], park["id"], start="2016-01-01", end_date="2019-12-31", position="deputy"
+    )
+    await api.post_held(cadre["id"], later["id"], start="2020-01-01", team_rank=2)
+    for unit, at in (
+        (town, "2018-05-01T10:00:00+08:00"),
+        (park, "2016-03-01T10:00:00+08:00"),
+        (town, "2015-07-01T10:00:00+08:00"),
+        (park, "2019-01-01T10:00:00+08:00"),
+        (later, "2021-01-01T10:00:00+08:00"),
+    ):
+        await api.accident(unit["id"], occurred_at=at)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        cadre_id = UUID(cadre["id"])
+        facts = (await FactsLoader(session, "Asia/Shanghai").load([cadre_id], clock.now()))[
+            cadre_id
+        ]
+    moments = [a.occurred_at for a in facts.accidents]
+    assert len(moments) == 5 and moments == sorted(moments)

@@ -111,13 +111,43 @@ def _snapshot_fields(cls: type[CadreFacts]) -> tuple[str, ...]:
     return tuple(name for name in codec.names if name != "known_at")
 
 
-def facts_snapshot(facts: CadreFacts) -> bytes:
-    """The canonical JSON of `facts` without `known_at`: what the decision log stores."""
+class SharedFacts:
+    """The canonical JSON of fact objects that several cadres' facts share (a unit's accidents,
+    built once for a whole batch), written once and then spliced in as it is
+    (`orjson.Fragment`) wherever the same object appears again. Fact objects only, keyed by
+    identity and held here (so that no id is reused while this lives). The bytes are the same as
+    without it: a fragment is its object's own canonical JSON."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, Any] = {}
+        self._written: dict[int, tuple[Any, orjson.Fragment]] = {}
+
+    def default(self, value: Any) -> Any:
+        if type(value) not in _CODECS:  # a Decimal, or a class not met yet
+            return _snapshot_default(value)
+        key = id(value)
+        written = self._written.get(key)
+        if written is not None:
+            return written[1]
+        if key not in self._seen:  # the first time: written in place, as without sharing
+            self._seen[key] = value
+            return _snapshot_default(value)
+        fragment = orjson.Fragment(
+            orjson.dumps(value, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
+        )
+        self._written[key] = (value, fragment)
+        return fragment
+
+
+def facts_snapshot(facts: CadreFacts, shared: SharedFacts | None = None) -> bytes:
+    """The canonical JSON of `facts` without `known_at`: what the decision log stores. With
+    `shared`, objects met in earlier snapshots are not written again (same bytes, less work)."""
     data = dict(facts.__dict__)
     del data["known_at"]
     if len(data) != len(_SNAPSHOT_FIELDS) or type(facts) is not CadreFacts:
         data = {name: getattr(facts, name) for name in _snapshot_fields(type(facts))}
-    return orjson.dumps(data, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
+    default = _snapshot_default if shared is None else shared.default
+    return orjson.dumps(data, default=default, option=_SNAPSHOT_OPTIONS)
 
 
 def facts_sha256(facts: CadreFacts) -> str:
