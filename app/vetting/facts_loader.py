@@ -9,7 +9,7 @@ check and of 10,000-item batches.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,7 +35,7 @@ from app.vetting.fact_rows import (
     status_fact,
     unit_assessment_fact,
 )
-from app.vetting.facts_sql import FACTS_SQL, FULL_SQL
+from app.vetting.facts_sql import FACTS_SQL, FULL_SQL, UNIT_HISTORY_SQL
 from app.vetting.rules.facts import (
     AccidentFact,
     CadreFacts,
@@ -49,6 +49,62 @@ from app.vetting.rules.facts import (
 __all__ = ["FactsLoader", "RecordSet", "accident_fact"]
 
 
+@dataclass(frozen=True)
+class UnitHistory:
+    """A unit's accidents (in time order, with their local days, to bisect by tenure) and
+    safety-work assessments as known at some time: built once, shared by every cadre who held a
+    post there, and reused by later checks while the unit's history key is unchanged."""
+
+    days: list[date]
+    accidents: tuple[AccidentFact, ...]
+    assessments: tuple[UnitAssessmentFact, ...]
+
+    @classmethod
+    def build(
+        cls, accidents: list[Row], assessments: list[Row], accident: Callable[[Row], AccidentFact]
+    ) -> UnitHistory:
+        in_order = sorted((accident(r) for r in accidents), key=accident_order)
+        return cls(
+            [a.occurred_on for a in in_order],
+            tuple(in_order),
+            tuple(unit_assessment_fact(r) for r in assessments),
+        )
+
+
+class UnitHistories:
+    """The units' histories this process has loaded, by (unit, time zone, history key), least
+    recently used dropped first past `max_accidents` accidents held in all (the cache is bounded
+    by what it keeps alive, not by its number of units)."""
+
+    def __init__(self, max_accidents: int = 200_000) -> None:
+        self.max_accidents = max_accidents
+        self._held: OrderedDict[tuple[UUID, str, str], UnitHistory] = OrderedDict()
+        self._accidents = 0
+
+    def get(self, key: tuple[UUID, str, str]) -> UnitHistory | None:
+        found = self._held.get(key)
+        if found is not None:
+            self._held.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[UUID, str, str], history: UnitHistory) -> None:
+        if key in self._held:
+            return
+        self._held[key] = history
+        self._accidents += len(history.accidents) + 1
+        while self._accidents > self.max_accidents and len(self._held) > 1:
+            _, dropped = self._held.popitem(last=False)
+            self._accidents -= len(dropped.accidents) + 1
+
+    def clear(self) -> None:
+        self._held.clear()
+        self._accidents = 0
+
+
+# One per process: every check and batch of the process shares what any of them loaded.
+UNIT_HISTORIES = UnitHistories()
+
+
 @dataclass
 class RecordSet:
     """The rows behind the facts of some cadres (kept for the dossier, which shows them)."""
@@ -58,20 +114,28 @@ class RecordSet:
     by_owner: dict[str, dict[UUID, list[Row]]]
     # Facts of a unit's records, built once however many cadres held posts there.
     built: dict[tuple[str, UUID], tuple[Any, ...]] = field(default_factory=dict)
+    # The histories of the units of the cadres' posts (checks; the dossier reads rows instead).
+    histories: dict[UUID, UnitHistory] = field(default_factory=dict)
 
     def rows(self, kind: str, owner: UUID) -> list[Row]:
         return self.by_owner.get(kind, {}).get(owner, [])
 
-    def unit_facts(self, kind: str, unit: UUID, build: Callable[[Row], Any]) -> tuple[Any, ...]:
-        key = (kind, unit)
+    def unit_assessments(self, unit: UUID) -> tuple[UnitAssessmentFact, ...]:
+        history = self.histories.get(unit)
+        if history is not None:
+            return history.assessments
+        key = ("unit_assessments", unit)
         if key not in self.built:
-            self.built[key] = tuple(build(r) for r in self.rows(kind, unit))
+            self.built[key] = tuple(unit_assessment_fact(r) for r in self.rows(*key))
         return self.built[key]
 
     def unit_accidents(
         self, unit: UUID, build: Callable[[Row], AccidentFact]
     ) -> tuple[list[date], tuple[AccidentFact, ...]]:
         """A unit's accidents in time order, with their local days (to bisect by tenure)."""
+        history = self.histories.get(unit)
+        if history is not None:
+            return history.days, history.accidents
         key = ("accidents-by-day", unit)
         if key not in self.built:
             ordered = sorted((build(r) for r in self.rows("accidents", unit)), key=accident_order)
@@ -83,10 +147,34 @@ class RecordSet:
 CUSTOM_PLAN_FROM = 50
 
 
+def _by_owner(result: Any, people: dict[UUID, Row]) -> dict[str, dict[UUID, list[Row]]]:
+    """The `(kind, owner, data)` rows by kind and owner; `person` rows into `people`."""
+    by_owner: dict[str, dict[UUID, list[Row]]] = defaultdict(lambda: defaultdict(list))
+    loads = orjson.loads
+    owners: dict[Any, UUID] = {}  # asyncpg's UUID type, as plain uuid.UUID
+    for kind, raw_owner, data in result:
+        owner = owners.get(raw_owner)
+        if owner is None:
+            owner = owners[raw_owner] = UUID(bytes=raw_owner.bytes)
+        row = loads(data)
+        if kind == "person":
+            people[owner] = row
+        else:
+            by_owner[kind][owner].append(row)
+    return by_owner
+
+
 class FactsLoader:
-    def __init__(self, session: AsyncSession, timezone: str = "Asia/Shanghai") -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        timezone: str = "Asia/Shanghai",
+        histories: UnitHistories = UNIT_HISTORIES,
+    ) -> None:
         self.session = session
+        self.timezone = timezone
         self.zone = ZoneInfo(timezone)
+        self.histories = histories
 
     async def load(
         self,
@@ -108,20 +196,40 @@ class FactsLoader:
             # slower for thousands; let a big batch be planned for its own size.
             await driver.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         result = await driver.fetch(FULL_SQL if whole_rows else FACTS_SQL, ids, known_at)
-        by_owner: dict[str, dict[UUID, list[Row]]] = defaultdict(lambda: defaultdict(list))
         people: dict[UUID, Row] = {}
-        loads = orjson.loads
-        owners: dict[Any, UUID] = {}  # asyncpg's UUID type, as plain uuid.UUID
-        for kind, raw_owner, data in result:
-            owner = owners.get(raw_owner)
-            if owner is None:
-                owner = owners[raw_owner] = UUID(bytes=raw_owner.bytes)
-            row = loads(data)
-            if kind == "person":
-                people[owner] = row
+        by_owner = _by_owner(result, people)
+        records = RecordSet(known_at=known_at, people=people, by_owner=by_owner)
+        if not whole_rows:
+            await self._histories(driver, records, by_owner.pop("unit", {}))
+        return records
+
+    async def _histories(
+        self, driver: Driver, records: RecordSet, keys: dict[UUID, list[Row]]
+    ) -> None:
+        """The histories of the units of `keys` (each unit's history key): from the cache, and
+        those not cached in one query."""
+        wanted = {
+            unit: (unit, self.timezone, orjson.dumps(key[0]).decode()) for unit, key in keys.items()
+        }
+        missing = []
+        for unit, key in wanted.items():
+            found = self.histories.get(key)
+            if found is None:
+                missing.append(unit)
             else:
-                by_owner[kind][owner].append(row)
-        return RecordSet(known_at=known_at, people=people, by_owner=by_owner)
+                records.histories[unit] = found
+        if not missing:
+            return
+        rows = await driver.fetch(UNIT_HISTORY_SQL, [str(u) for u in missing], records.known_at)
+        loaded = _by_owner(rows, {})
+        for unit in missing:
+            history = UnitHistory.build(
+                loaded.get("accidents", {}).get(unit, []),
+                loaded.get("unit_assessments", {}).get(unit, []),
+                self._accident,
+            )
+            self.histories.put(wanted[unit], history)
+            records.histories[unit] = history
 
     def _accident(self, row: Row) -> AccidentFact:
         return accident_fact(row, self.zone)
@@ -183,7 +291,7 @@ class FactsLoader:
             ]
             chosen.extend(
                 f
-                for f in records.unit_facts("unit_assessments", unit, unit_assessment_fact)
+                for f in records.unit_assessments(unit)
                 if any(a <= f.year and (b is None or f.year <= b) for a, b in spans)
             )
         return ordered(chosen, "year")

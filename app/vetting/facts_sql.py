@@ -85,9 +85,55 @@ def _part(kind: str, owner: str, source: str, full: bool, join: str = "", extra:
 _ANSWERED_FOR = " AND t.id IN (SELECT id FROM answerable)"
 
 
+def _unit_parts(full: bool, accidents_where: str, assessments_where: str) -> list[str]:
+    return [
+        _part("accidents", "org_unit_id", _latest("accidents", accidents_where), full),
+        _part("unit_assessments", "org_unit_id", _latest("assessments", assessments_where), full),
+    ]
+
+
+# The key of a unit's history as known at $2: how many rows (versions) of its accidents and of
+# its safety-work assessments were recorded by then, and the latest time one was. Rows are never
+# deleted or changed, so equal keys mean the same rows: a unit's history, once loaded, is reused
+# for every later check whose key matches (`FactsLoader`), however long that history is.
+_UNIT_KEYS = """
+SELECT 'unit' AS kind, u.id AS owner,
+       CAST(json_build_array(a.n, a.last, s.n, s.last) AS text) AS data
+FROM units u,
+LATERAL (SELECT count(*) AS n, max(recorded_at) AS last FROM accidents
+         WHERE org_unit_id = u.id AND recorded_at <= $2) a,
+LATERAL (SELECT count(*) AS n, max(recorded_at) AS last FROM assessments
+         WHERE org_unit_id = u.id AND kind = 'safety_work' AND recorded_at <= $2) s
+"""
+
+
+# The tenure windows of the dossier's query (the checks' windows are drawn in `FactsLoader`).
+_WINDOWS = """,
+answerable AS (
+    SELECT accident_id AS id FROM accountability_cases
+    WHERE cadre_id IN (SELECT id FROM people) AND accident_id IS NOT NULL
+    UNION
+    SELECT a.id FROM posts p JOIN accidents a ON a.org_unit_id = p.org_unit_id
+    AND a.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
+    AND (p.end_date IS NULL OR a.occurred_at < CAST(p.end_date + 2 AS timestamptz))
+),
+assessed AS (
+    SELECT a.id FROM posts p JOIN assessments a ON a.org_unit_id = p.org_unit_id
+    AND a.kind = 'safety_work' AND a.year >= CAST(extract(year FROM p.start_date) AS int)
+    AND (p.end_date IS NULL OR a.year <= CAST(extract(year FROM p.end_date) AS int))
+)"""
+
+
 def _facts_sql(full: bool) -> str:
     in_people = "t.cadre_id IN (SELECT id FROM people)"
     in_units = "t.org_unit_id IN (SELECT id FROM units)"
+    # The checks' query leaves units' histories to their cache and names their keys; the
+    # dossier's reads the records of the tenures with the rest.
+    unit_parts = (
+        _unit_parts(full, in_units + _ANSWERED_FOR, "t.id IN (SELECT id FROM assessed)")
+        if full
+        else [_UNIT_KEYS]
+    )
     parts = [
         _part(
             "posts",
@@ -101,13 +147,7 @@ def _facts_sql(full: bool) -> str:
             _part(kind, "cadre_id", _latest(table, in_people), full)
             for kind, table in _CADRE_TABLES.items()
         ),
-        _part("accidents", "org_unit_id", _latest("accidents", in_units) + _ANSWERED_FOR, full),
-        _part(
-            "unit_assessments",
-            "org_unit_id",
-            _latest("assessments", "t.id IN (SELECT id FROM assessed)"),
-            full,
-        ),
+        *unit_parts,
     ]
     return f"""
 WITH ids AS (SELECT unnest(CAST($1 AS uuid[])) AS id),
@@ -118,20 +158,7 @@ people AS (
     WHERE c.created_at <= $2
 ),
 posts AS ({_latest("posts", in_people)}),
-units AS (SELECT DISTINCT org_unit_id AS id FROM posts),
-answerable AS (
-    SELECT accident_id AS id FROM accountability_cases
-    WHERE cadre_id IN (SELECT id FROM people) AND accident_id IS NOT NULL
-    UNION
-    SELECT a.id FROM posts p JOIN accidents a ON a.org_unit_id = p.org_unit_id
-    AND a.occurred_at >= CAST(p.start_date - 1 AS timestamptz)
-    AND (p.end_date IS NULL OR a.occurred_at < CAST(p.end_date + 2 AS timestamptz))
-),
-assessed AS (
-    SELECT a.id FROM posts p JOIN assessments a ON a.org_unit_id = p.org_unit_id
-    AND a.kind = 'safety_work' AND a.year >= CAST(extract(year FROM p.start_date) AS int)
-    AND (p.end_date IS NULL OR a.year <= CAST(extract(year FROM p.end_date) AS int))
-)
+units AS (SELECT DISTINCT org_unit_id AS id FROM posts){_WINDOWS if full else ""}
 SELECT 'person' AS kind, p.id AS owner, CAST(row_to_json(p) AS text) AS data FROM people p
 UNION ALL {" UNION ALL ".join(parts)}
 """
@@ -140,3 +167,12 @@ UNION ALL {" UNION ALL ".join(parts)}
 # Run on the session's asyncpg connection (`Driver`): $1 the cadre ids, $2 `known_at`.
 FACTS_SQL = _facts_sql(full=False)
 FULL_SQL = _facts_sql(full=True)
+# The whole history of some units as known at $2 (their ids in $1): every accident and every
+# safety-work assessment, for the units whose history is not cached yet.
+UNIT_HISTORY_SQL = "WITH units AS (SELECT unnest(CAST($1 AS uuid[])) AS id) " + " UNION ALL ".join(
+    _unit_parts(
+        False,
+        "t.org_unit_id IN (SELECT id FROM units)",
+        "t.org_unit_id IN (SELECT id FROM units) AND t.kind = 'safety_work'",
+    )
+)

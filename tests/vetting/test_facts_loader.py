@@ -2,13 +2,15 @@
 during a post held there (by the local calendar day) or named by one of their cases, and the
 unit's safety-work assessments of the years they held a post there."""
 
+import asyncio
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import FastAPI
 
 from app import clock
 from app.uow import unit_of_work
-from app.vetting.facts_loader import FactsLoader
+from app.vetting.facts_loader import FactsLoader, UnitHistories, UnitHistory
 from app.vetting.rules.snapshot import facts_snapshot
 from tests.factories import Api
 
@@ -134,3 +136,53 @@ async def test_accidents_of_several_posts_come_in_time_order_whether_tenures_ove
         ]
     moments = [a.occurred_at for a in facts.accidents]
     assert len(moments) == 5 and moments == sorted(moments)
+
+
+async def test_a_units_history_is_loaded_once_and_reloaded_when_it_changes(
+    api: Api, app: FastAPI
+) -> None:
+    unit = await api.org_unit("江阳区人民政府", level="county")
+    people = [await api.cadre(f"区长{i}") for i in range(3)]
+    for i, person in enumerate(people):
+        await api.post_held(person["id"], unit["id"], start=f"201{i}-01-01", team_rank=i + 1)
+    first = await api.accident(unit["id"], occurred_at="2019-05-01T10:00:00+08:00", deaths=1)
+    histories = UnitHistories()
+    ids = [UUID(p["id"]) for p in people]
+
+    async def deaths(cadre_id: UUID, known_at: datetime | None = None) -> list[int]:
+        async with unit_of_work(app.state.sessionmaker) as session:
+            loader = FactsLoader(session, "Asia/Shanghai", histories)
+            facts = (await loader.load([cadre_id], known_at or clock.now()))[cadre_id]
+        return [a.deaths for a in facts.accidents]
+
+    assert await deaths(ids[0]) == [1]
+    held = dict(histories._held)
+    assert len(held) == 1
+    assert await deaths(ids[1]) == [1] and await deaths(ids[2]) == [1]
+    assert histories._held == held  # the same history, not loaded again
+    [cached] = held.values()
+
+    await asyncio.sleep(0.01)
+    before = clock.now()
+    await asyncio.sleep(0.01)
+    await api.post(
+        f"/v1/accidents/{first['id']}/amendments",
+        {"reason": "核实后更正", "changes": {"deaths": 3}},
+        status=200,
+    )
+    await api.accident(unit["id"], occurred_at="2020-02-01T10:00:00+08:00", deaths=2)
+    assert await deaths(ids[0]) == [3, 2]  # a new key: the history is read again
+    assert await deaths(ids[1], before) == [1]  # as known then: the first history, from cache
+    assert any(h is cached for h in histories._held.values())
+    assert len(histories._held) == 2
+
+
+def test_the_cache_drops_the_least_recently_used_past_its_bound() -> None:
+    day = date(2020, 1, 1)
+    histories = UnitHistories(max_accidents=12)
+    sizes = {f"u{i}": i + 3 for i in range(4)}  # 3, 4, 5 and 6 accidents (+1 each)
+    for name, size in sizes.items():
+        key = (UUID(int=len(name)), "Asia/Shanghai", name)
+        histories.put(key, UnitHistory([day] * size, (None,) * size, ()))  # type: ignore[arg-type]
+        histories.get((UUID(int=2), "Asia/Shanghai", "u0"))  # the first kept in use
+    assert {k[2] for k in histories._held} == {"u0", "u3"}
