@@ -44,6 +44,7 @@ from app.vetting.rules.facts import (
     TargetPost,
     UnitAssessmentFact,
 )
+from app.vetting.rules.snapshot import fragment
 
 # accident_fact: how a dossier shows an accident as the rules see it (part of this public API).
 __all__ = ["FactsLoader", "RecordSet", "accident_fact"]
@@ -58,17 +59,18 @@ class UnitHistory:
     days: list[date]
     accidents: tuple[AccidentFact, ...]
     assessments: tuple[UnitAssessmentFact, ...]
+    # Each accident's and assessment's canonical JSON, by the id of the object (held here), so
+    # that snapshots splice it in instead of writing it again (`SharedFacts`).
+    fragments: dict[int, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
         cls, accidents: list[Row], assessments: list[Row], accident: Callable[[Row], AccidentFact]
     ) -> UnitHistory:
         in_order = sorted((accident(r) for r in accidents), key=accident_order)
-        return cls(
-            [a.occurred_on for a in in_order],
-            tuple(in_order),
-            tuple(unit_assessment_fact(r) for r in assessments),
-        )
+        assessed = tuple(unit_assessment_fact(r) for r in assessments)
+        fragments = {id(f): fragment(f) for f in (*in_order, *assessed)}
+        return cls([a.occurred_on for a in in_order], tuple(in_order), assessed, fragments)
 
 
 class UnitHistories:
@@ -119,6 +121,13 @@ class RecordSet:
 
     def rows(self, kind: str, owner: UUID) -> list[Row]:
         return self.by_owner.get(kind, {}).get(owner, [])
+
+    def fragments(self) -> dict[int, Any]:
+        """The written forms of the unit histories' facts (alive as long as this is)."""
+        found: dict[int, Any] = {}
+        for history in self.histories.values():
+            found.update(history.fragments)
+        return found
 
     def unit_assessments(self, unit: UUID) -> tuple[UnitAssessmentFact, ...]:
         history = self.histories.get(unit)

@@ -210,7 +210,8 @@ class VettingService:
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
         framed: dict[tuple[UUID, datetime, UUID | None], _Facts] = {}
-        shared = SharedFacts()  # a unit's accidents, written once for all who served there
+        # A unit's accidents, written once (when its history was loaded) for all who served there.
+        shared = SharedFacts({k: v for r in records.values() for k, v in r.fragments().items()})
 
         def facts(item: Prepared) -> _Facts | None:
             key = (item.cadre_id, item.known_at)

@@ -3,15 +3,18 @@ during a post held there (by the local calendar day) or named by one of their ca
 unit's safety-work assessments of the years they held a post there."""
 
 import asyncio
+import hashlib
 from datetime import date, datetime
 from uuid import UUID
 
+import orjson
 from fastapi import FastAPI
 
 from app import clock
 from app.uow import unit_of_work
+from app.vetting import repository
 from app.vetting.facts_loader import FactsLoader, UnitHistories, UnitHistory
-from app.vetting.rules.snapshot import facts_snapshot
+from app.vetting.rules.snapshot import canonical_json, facts_snapshot
 from tests.factories import Api
 
 
@@ -186,3 +189,27 @@ def test_the_cache_drops_the_least_recently_used_past_its_bound() -> None:
         histories.put(key, UnitHistory([day] * size, (None,) * size, ()))  # type: ignore[arg-type]
         histories.get((UUID(int=2), "Asia/Shanghai", "u0"))  # the first kept in use
     assert {k[2] for k in histories._held} == {"u0", "u3"}
+
+
+async def test_a_checks_stored_snapshot_is_the_canonical_one_of_its_facts(
+    api: Api, app: FastAPI
+) -> None:
+    unit = await api.org_unit("龙马潭区人民政府", level="county")
+    cadre = await api.cadre("龙马")
+    await api.post_held(cadre["id"], unit["id"], start="2016-01-01")
+    for at in ("2017-03-01T10:00:00+08:00", "2019-09-09T09:00:00Z", "2015-01-01T10:00:00+08:00"):
+        await api.accident(unit["id"], occurred_at=at)
+    for _ in range(2):  # the second check splices the cached history's written accidents
+        decision = await api.post(
+            "/v1/vetting/checks", {"cadre_id": cadre["id"], "purpose": "promotion"}, status=201
+        )
+        async with unit_of_work(app.state.sessionmaker) as session:
+            stored = await repository.snapshot(session, decision["facts_sha256"])
+            known_at = datetime.fromisoformat(decision["known_at"])
+            cadre_id = UUID(cadre["id"])
+            facts = (await FactsLoader(session, "Asia/Shanghai").load([cadre_id], known_at))[
+                cadre_id
+            ]
+        assert stored is not None and len(facts.accidents) == 2
+        assert canonical_json(orjson.loads(stored)) == facts_snapshot(facts).decode()
+        assert hashlib.sha256(facts_snapshot(facts)).hexdigest() == decision["facts_sha256"]

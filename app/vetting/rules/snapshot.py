@@ -8,7 +8,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,7 +118,10 @@ class SharedFacts:
     identity and held here (so that no id is reused while this lives). The bytes are the same as
     without it: a fragment is its object's own canonical JSON."""
 
-    def __init__(self) -> None:
+    def __init__(self, preset: Mapping[int, orjson.Fragment] | None = None) -> None:
+        # `preset`: fragments written earlier (`fragment`), by the id of objects that the
+        # caller keeps alive while this lives (e.g. a cached unit history's accidents).
+        self._preset = preset or {}
         self._seen: dict[int, Any] = {}
         self._written: dict[int, tuple[Any, orjson.Fragment]] = {}
 
@@ -126,17 +129,23 @@ class SharedFacts:
         if type(value) not in _CODECS:  # a Decimal, or a class not met yet
             return _snapshot_default(value)
         key = id(value)
+        preset = self._preset.get(key)
+        if preset is not None:
+            return preset
         written = self._written.get(key)
         if written is not None:
             return written[1]
         if key not in self._seen:  # the first time: written in place, as without sharing
             self._seen[key] = value
             return _snapshot_default(value)
-        fragment = orjson.Fragment(
-            orjson.dumps(value, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
-        )
-        self._written[key] = (value, fragment)
-        return fragment
+        written_now = fragment(value)
+        self._written[key] = (value, written_now)
+        return written_now
+
+
+def fragment(fact: Any) -> orjson.Fragment:
+    """The canonical JSON of one fact object, to splice into snapshots (`SharedFacts`)."""
+    return orjson.Fragment(orjson.dumps(fact, default=_snapshot_default, option=_SNAPSHOT_OPTIONS))
 
 
 def facts_snapshot(facts: CadreFacts, shared: SharedFacts | None = None) -> bytes:

@@ -29,6 +29,7 @@ from app.vetting.rules.snapshot import (
     facts_from_snapshot,
     facts_sha256,
     facts_snapshot,
+    fragment,
     from_dict,
     to_dict,
 )
@@ -68,6 +69,15 @@ def test_facts_sharing_objects_snapshot_to_the_same_bytes_with_or_without_sharin
     assert json.loads(facts_snapshot(facts, shared))["accidents"][1]["occurred_at"] == (
         "1890-06-01T12:00:00+08:05:43"
     )
+
+
+def test_preset_fragments_give_the_same_bytes() -> None:
+    odd = replace(accident(), occurred_at=datetime(1890, 6, 1, 12, tzinfo=SHANGHAI))
+    common = (accident(), odd)
+    shared = SharedFacts({id(a): fragment(a) for a in common})
+    for index, facts in enumerate(GENERATED[:40]):
+        facts = replace(facts, accidents=(*common, *facts.accidents))
+        assert facts_snapshot(facts, shared) == facts_snapshot(facts), index
 
 
 def test_to_dict_is_the_snapshot_plus_known_at_and_from_dict_inverts_it() -> None:
