@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import flush_audit_events
+from app.audit.service import flush_audit_events, pending_count
 from app.context import Context
 
 _EVENTS = "pending_domain_events"
@@ -80,6 +80,19 @@ async def finalize(session: AsyncSession) -> None:
     await flush_audit_events(session)
 
 
+def _used(session: AsyncSession) -> bool:
+    """Whether a session has anything to commit: a transaction begun, objects added, changed or
+    deleted, record changes or audit events pending."""
+    return bool(
+        session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get(_EVENTS)
+        or pending_count(session)
+    )
+
+
 @asynccontextmanager
 async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: a session that commits once at the end (after the record-change
@@ -88,8 +101,10 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
     async with maker() as session:
         try:
             yield session
-            await finalize(session)
-            await session.commit()
+            if _used(session):
+                await finalize(session)
+                await session.commit()
+            # else: never used (e.g. a check, which the coalescer stores): nothing to commit
         except BaseException:
             await session.rollback()
             raise
