@@ -5,6 +5,7 @@ same transaction, just before the single commit."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -98,16 +99,24 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
     """One unit of work: a session that commits once at the end (after the record-change
     handlers and the audit events), or rolls back on any error. Requests get theirs from
     `get_session`; the CLI, workers and demo data use this directly."""
-    async with maker() as session:
-        try:
-            yield session
-            if _used(session):
-                await finalize(session)
-                await session.commit()
-            # else: never used (e.g. a check, which the coalescer stores): nothing to commit
-        except BaseException:
-            await session.rollback()
-            raise
+    session = maker()
+    touched = True
+    try:
+        yield session
+        touched = _used(session)
+        if touched:
+            await finalize(session)
+            await session.commit()
+        # else: never used (e.g. a check, which the coalescer stores): nothing to commit
+    except BaseException:
+        touched = True
+        await session.rollback()
+        raise
+    finally:
+        if touched or session.sync_session.identity_map:
+            # (shielded, as AsyncSession's own `async with` does: a cancelled request still
+            # gives its connection back); an untouched session holds nothing to release
+            await asyncio.shield(session.close())
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
