@@ -112,35 +112,18 @@ def _snapshot_fields(cls: type[CadreFacts]) -> tuple[str, ...]:
 
 
 class SharedFacts:
-    """The canonical JSON of fact objects that several cadres' facts share (a unit's accidents,
-    built once for a whole batch), written once and then spliced in as it is
-    (`orjson.Fragment`) wherever the same object appears again. Fact objects only, keyed by
-    identity and held here (so that no id is reused while this lives). The bytes are the same as
-    without it: a fragment is its object's own canonical JSON."""
+    """Fact objects whose canonical JSON was written before (`fragment`: a cached unit
+    history's accidents and assessments, shared by every cadre who served there), spliced into
+    snapshots as they are (`orjson.Fragment`) instead of being written again. Keyed by the
+    objects' identity: the caller keeps them alive while this lives (the history holds them).
+    The bytes are the same as without it: a fragment is its object's own canonical JSON."""
 
-    def __init__(self, preset: Mapping[int, orjson.Fragment] | None = None) -> None:
-        # `preset`: fragments written earlier (`fragment`), by the id of objects that the
-        # caller keeps alive while this lives (e.g. a cached unit history's accidents).
-        self._preset = preset or {}
-        self._seen: dict[int, Any] = {}
-        self._written: dict[int, tuple[Any, orjson.Fragment]] = {}
+    def __init__(self, written: Mapping[int, orjson.Fragment]) -> None:
+        self._written = written
 
     def default(self, value: Any) -> Any:
-        if type(value) not in _CODECS:  # a Decimal, or a class not met yet
-            return _snapshot_default(value)
-        key = id(value)
-        preset = self._preset.get(key)
-        if preset is not None:
-            return preset
-        written = self._written.get(key)
-        if written is not None:
-            return written[1]
-        if key not in self._seen:  # the first time: written in place, as without sharing
-            self._seen[key] = value
-            return _snapshot_default(value)
-        written_now = fragment(value)
-        self._written[key] = (value, written_now)
-        return written_now
+        found = self._written.get(id(value))
+        return found if found is not None else _snapshot_default(value)
 
 
 def fragment(fact: Any) -> orjson.Fragment:
