@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         le=32,
         description="Groups of concurrent single checks a worker runs at once (group commit).",
     )
+    unit_history_cache_accidents: int = Field(
+        default=100_000,
+        ge=0,
+        description="Accidents each server process keeps in its cache of units' histories "
+        "(about 1 KB each); the least recently used units are dropped beyond it.",
+    )
     check_group_max: int = Field(
         default=200, ge=1, le=10_000, description="Most single checks run as one group."
     )

@@ -58,6 +58,7 @@ from app.stats.endpoints import router as stats_router
 from app.tracing import install_tracing, shutdown_tracing
 from app.vetting.coalescer import CheckCoalescer
 from app.vetting.endpoints import router as vetting_router
+from app.vetting.facts_loader import UNIT_HISTORIES
 from app.vetting.rulebooks import Rulebooks, publish_shipped
 from app.webhooks.endpoints import router as webhooks_router
 from app.webhooks.worker import Worker
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     install_docs(app)
     clock.configure(settings.timezone)
+    UNIT_HISTORIES.max_accidents = settings.unit_history_cache_accidents
     handlers.install()
     app.state.settings = settings
     app.state.engine = create_engine(url, settings)

@@ -78,7 +78,7 @@ class UnitHistories:
     recently used dropped first past `max_accidents` accidents held in all (the cache is bounded
     by what it keeps alive, not by its number of units)."""
 
-    def __init__(self, max_accidents: int = 200_000) -> None:
+    def __init__(self, max_accidents: int = 100_000) -> None:
         self.max_accidents = max_accidents
         self._held: OrderedDict[tuple[UUID, str, str], UnitHistory] = OrderedDict()
         self._accidents = 0
@@ -94,7 +94,7 @@ class UnitHistories:
             return
         self._held[key] = history
         self._accidents += len(history.accidents) + 1
-        while self._accidents > self.max_accidents and len(self._held) > 1:
+        while self._held and self._accidents > self.max_accidents:
             _, dropped = self._held.popitem(last=False)
             self._accidents -= len(dropped.accidents) + 1
 

@@ -11,9 +11,11 @@ import orjson
 from fastapi import FastAPI
 
 from app import clock
+from app.config import Settings
+from app.main import create_app
 from app.uow import unit_of_work
 from app.vetting import repository
-from app.vetting.facts_loader import FactsLoader, UnitHistories, UnitHistory
+from app.vetting.facts_loader import UNIT_HISTORIES, FactsLoader, UnitHistories, UnitHistory
 from app.vetting.rules.snapshot import canonical_json, facts_snapshot
 from tests.factories import Api
 
@@ -213,3 +215,17 @@ async def test_a_checks_stored_snapshot_is_the_canonical_one_of_its_facts(
         assert stored is not None and len(facts.accidents) == 2
         assert canonical_json(orjson.loads(stored)) == facts_snapshot(facts).decode()
         assert hashlib.sha256(facts_snapshot(facts)).hexdigest() == decision["facts_sha256"]
+
+
+def test_a_cache_of_no_accidents_keeps_nothing_and_the_setting_sizes_the_processs_cache(
+    settings: Settings,
+) -> None:
+    histories = UnitHistories(max_accidents=0)
+    histories.put((UUID(int=1), "Asia/Shanghai", "k"), UnitHistory([], (), ()))
+    assert histories.get((UUID(int=1), "Asia/Shanghai", "k")) is None
+    create_app(settings.model_copy(update={"unit_history_cache_accidents": 1234}))
+    try:
+        assert UNIT_HISTORIES.max_accidents == 1234
+    finally:
+        create_app(settings)  # the suite's own size again
+    assert UNIT_HISTORIES.max_accidents == settings.unit_history_cache_accidents

@@ -127,8 +127,11 @@ class SharedFacts:
 
 
 def fragment(fact: Any) -> orjson.Fragment:
-    """The canonical JSON of one fact object, to splice into snapshots (`SharedFacts`)."""
-    return orjson.Fragment(orjson.dumps(fact, default=_snapshot_default, option=_SNAPSHOT_OPTIONS))
+    """The canonical JSON of one fact object, to splice into snapshots (`SharedFacts`). Copied
+    to bytes of its own size: orjson's result keeps its whole write buffer (about 4 KB), and
+    fragments are kept for as long as their unit history is cached."""
+    written = orjson.dumps(fact, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
+    return orjson.Fragment(memoryview(written).tobytes())
 
 
 def facts_snapshot(facts: CadreFacts, shared: SharedFacts | None = None) -> bytes:

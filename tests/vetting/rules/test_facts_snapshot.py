@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -258,3 +259,20 @@ def test_evaluate_records_a_digest_it_is_given() -> None:
         facts, Purpose.PROMOTION, date(2025, 1, 15), rulebook, facts_sha256=facts_sha256(facts)
     )
     assert computed == given and computed.facts_sha256 == facts_sha256(facts)
+
+
+def test_a_fragment_holds_no_more_than_its_own_bytes() -> None:
+    # Fragments stay cached with their unit's history: not orjson's whole write buffer each.
+    facts = [replace(accident(), deaths=i) for i in range(500)]
+    size = len(json.dumps(json.loads(facts_snapshot(cadre(facts[0])))["accidents"][0])) + 300
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [fragment(f) for f in facts]
+        held = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert held < size, held
+    shared = SharedFacts({id(f): w for f, w in zip(facts, kept, strict=True)})
+    some = cadre(*facts[:3])
+    assert facts_snapshot(some, shared) == facts_snapshot(some)
