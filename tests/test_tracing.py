@@ -5,14 +5,12 @@ and read back with the OTLP protobuf schema."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -22,6 +20,7 @@ from app.main import create_app
 from app.tracing import shutdown_tracing
 from tests.conftest import make_client
 from tests.factories import Api, id_number
+from tests.loopback import read_body, served
 
 
 @dataclass
@@ -35,12 +34,7 @@ class Collector:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         self.paths.append(scope["path"])
         self.bodies.append(body)
         headers = [(b"content-type", b"application/x-protobuf")]
@@ -69,18 +63,10 @@ def attributes(values: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def collector() -> AsyncIterator[Collector]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    target = Collector(port=sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(target, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    yield target
-    server.should_exit = True
-    await task
+    target = Collector()
+    async with served(target) as port:
+        target.port = port
+        yield target
 
 
 async def test_requests_and_their_statements_are_traced_over_otlp(

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from app.config import Settings
+from tests.loopback import served
 from tests.webhooks.support import Receiver
 
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    target = Receiver(port=sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(target, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):  # the server flips `started` without an event to await
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    yield target
-    server.should_exit = True
-    await task
+    target = Receiver()
+    async with served(target) as port:
+        target.port = port
+        yield target
 
 
 @pytest.fixture

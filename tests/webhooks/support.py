@@ -14,6 +14,7 @@ from app import clock
 from app.webhooks.signing import standard_secret, verify
 from app.webhooks.worker import Worker
 from tests.factories import Api
+from tests.loopback import read_body
 
 SECRET = "receiver-shared-secret-0123456789"
 
@@ -31,12 +32,7 @@ class Receiver:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         valid = verify(
             SECRET,
