@@ -98,10 +98,6 @@ class UnitHistories:
             _, dropped = self._held.popitem(last=False)
             self._accidents -= len(dropped.accidents) + 1
 
-    def clear(self) -> None:
-        self._held.clear()
-        self._accidents = 0
-
 
 # One per process: every check and batch of the process shares what any of them loaded.
 UNIT_HISTORIES = UnitHistories()
