@@ -83,8 +83,10 @@ SELECT d.decision, coalesce(ev.event, 0) AS event, coalesce(ev.leaf, 0) AS leaf,
        AS snapshot
 FROM d LEFT JOIN events ev ON ev.target_id = CAST(coalesce(d.batch_id, d.id) AS text)
 """
-# Tables a decision adds to for good (the audit queue is emptied by the sequencer).
-STORED_TABLES = ("vetting_decisions", "facts_snapshots", "audit_events", "audit_log")
+# Tables a decision adds to for good (the audit queue is emptied by the sequencer); facts parts
+# (a unit's history, stored once and shared by every snapshot that names it) are counted here,
+# in the growth on disk, not per decision.
+STORED_TABLES = ("vetting_decisions", "facts_snapshots", "facts_parts", "audit_events", "audit_log")
 
 
 @dataclass(frozen=True)

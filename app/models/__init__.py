@@ -32,7 +32,7 @@ from app.models.records import (
     Post,
     SupervisionItem,
 )
-from app.models.vetting import FactsSnapshot, RulebookText, VettingDecision
+from app.models.vetting import FactsPart, FactsSnapshot, RulebookText, VettingDecision
 from app.models.webhooks import (
     ImportBatch,
     WebhookAttempt,
@@ -62,6 +62,7 @@ __all__ = [
     "ConsultationTransition",
     "Contribution",
     "DocumentCounter",
+    "FactsPart",
     "FactsSnapshot",
     "IdempotencyKey",
     "ImportBatch",

@@ -127,7 +127,7 @@ class CheckCoalescer:
                             ACTION,
                             "vetting_decision",
                             decision.decision_id,
-                            check_summary(decision),
+                            check_summary(result),
                         )
                     )
             wire = await service.store(entries, events)

@@ -8,9 +8,11 @@ check and of 10,000-item batches.
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,9 +20,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import orjson
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.db import Driver
+from app.domain import compact
+from app.vetting import repository
 from app.vetting.fact_rows import (
     Row,
     accident_fact,
@@ -44,13 +50,13 @@ from app.vetting.rules.facts import (
     TargetPost,
     UnitAssessmentFact,
 )
-from app.vetting.rules.snapshot import fragment
+from app.vetting.rules.snapshot import fact_json, unit_part
 
 # accident_fact: how a dossier shows an accident as the rules see it (part of this public API).
 __all__ = ["FactsLoader", "RecordSet", "accident_fact"]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class UnitHistory:
     """A unit's accidents (in time order, with their local days, to bisect by tenure) and
     safety-work assessments as known at some time: built once, shared by every cadre who held a
@@ -62,6 +68,17 @@ class UnitHistory:
     # Each accident's and assessment's canonical JSON, by the id of the object (held here), so
     # that snapshots splice it in instead of writing it again (`SharedFacts`).
     fragments: dict[int, Any] = field(default_factory=dict)
+    # The history as a facts part (`unit_part`), its digest, and where each object sits in it.
+    part: bytes = b""
+    sha256: str = ""
+    placed: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # Whether the part is known to be in the database (committed, or found there).
+    stored: bool = False
+
+    def mark_stored(self) -> None:
+        """The part is in the database: its bytes are no longer needed here."""
+        self.stored = True
+        self.part = b""
 
     @classmethod
     def build(
@@ -69,8 +86,21 @@ class UnitHistory:
     ) -> UnitHistory:
         in_order = sorted((accident(r) for r in accidents), key=accident_order)
         assessed = tuple(unit_assessment_fact(r) for r in assessments)
-        fragments = {id(f): fragment(f) for f in (*in_order, *assessed)}
-        return cls([a.occurred_on for a in in_order], tuple(in_order), assessed, fragments)
+        written = {id(f): fact_json(f) for f in (*in_order, *assessed)}
+        part = unit_part([written[id(f)] for f in in_order], [written[id(f)] for f in assessed])
+        sha = hashlib.sha256(part).hexdigest()
+        placed = {id(f): (sha, i) for i, f in enumerate(in_order)}
+        placed.update({id(f): (sha, i) for i, f in enumerate(assessed)})
+        fragments = {key: orjson.Fragment(value) for key, value in written.items()}
+        return cls(
+            [a.occurred_on for a in in_order],
+            tuple(in_order),
+            assessed,
+            fragments,
+            part,
+            sha,
+            placed,
+        )
 
 
 class UnitHistories:
@@ -102,6 +132,46 @@ class UnitHistories:
 # One per process: every check and batch of the process shares what any of them loaded.
 UNIT_HISTORIES = UnitHistories()
 
+# The histories alive in this process by the digest of their facts part (what a split
+# snapshot names), to store the parts not stored yet (`store_parts`).
+_BY_PART: weakref.WeakValueDictionary[str, UnitHistory] = weakref.WeakValueDictionary()
+_PENDING_PARTS = "facts_parts_pending"
+_FOUND_PARTS = "SELECT coalesce(array_agg(sha256), '{}') FROM facts_parts WHERE sha256 = ANY($1)"
+
+
+async def store_parts(session: AsyncSession, named: Iterable[Sequence[str]]) -> None:
+    """Store the facts parts named by split snapshots about to be stored, unless they are known
+    to be stored: those found in the database are marked so at once, those inserted here once
+    the session commits (a rolled-back insert leaves them unmarked, to be sent again)."""
+    pending: list[UnitHistory] = session.info.get(_PENDING_PARTS, [])
+    candidates: dict[str, UnitHistory] = {}
+    for digests in named:
+        for digest in digests:
+            history = _BY_PART.get(digest)
+            if history is not None and not history.stored and history not in pending:
+                candidates[digest] = history
+    if not candidates:
+        return
+    driver = await Driver.of(session)
+    for digest in (await driver.fetch(_FOUND_PARTS, list(candidates)))[0][0]:
+        candidates.pop(digest).mark_stored()
+    if candidates:
+        await repository.store_parts(
+            session, {digest: compact.pack(h.part) for digest, h in candidates.items()}
+        )
+        session.info.setdefault(_PENDING_PARTS, []).extend(candidates.values())
+
+
+@event.listens_for(Session, "after_commit")
+def _parts_committed(session: Session) -> None:
+    for history in session.info.pop(_PENDING_PARTS, ()):
+        history.mark_stored()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _parts_rolled_back(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_PENDING_PARTS, None)
+
 
 @dataclass
 class RecordSet:
@@ -123,6 +193,13 @@ class RecordSet:
         found: dict[int, Any] = {}
         for history in self.histories.values():
             found.update(history.fragments)
+        return found
+
+    def placed(self) -> dict[int, tuple[str, int]]:
+        """Where the unit histories' facts sit in their facts parts (alive as long as this is)."""
+        found: dict[int, tuple[str, int]] = {}
+        for history in self.histories.values():
+            found.update(history.placed)
         return found
 
     def unit_assessments(self, unit: UUID) -> tuple[UnitAssessmentFact, ...]:
@@ -235,6 +312,7 @@ class FactsLoader:
             )
             self.histories.put(wanted[unit], history)
             records.histories[unit] = history
+            _BY_PART.setdefault(history.sha256, history)
 
     def _accident(self, row: Row) -> AccidentFact:
         return accident_fact(row, self.zone)

@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Purpose
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.vetting import repository
 from app.vetting.rulebooks import Rulebooks, parse_text
 from app.vetting.rules import Rulebook, comparable, decision_from_dict, diff, evaluate
@@ -29,7 +29,14 @@ async def replay(
     stored = await repository.get(session, decision_id)
     if stored is None:
         raise NotFound(f"No decision {decision_id}.")
-    snapshot = await repository.snapshot(session, stored.facts_sha256)
+    try:
+        snapshot = await repository.snapshot(session, stored.facts_sha256)
+    except ValueError as exc:
+        raise Conflict(
+            f"The stored facts of decision {decision_id} do not give back the facts it was "
+            f"taken on ({exc}): the record has been altered.",
+            detail_zh=f"决定 {decision_id} 所存事实无法还原为作出决定时依据的事实，记录已被改动。",
+        ) from None
     text = await repository.rulebook_text(session, stored.rulebook_sha256)
     if snapshot is None or text is None:  # pragma: no cover - foreign keys make this impossible
         raise NotFound(f"The stored inputs of decision {decision_id} are missing.")

@@ -1,8 +1,10 @@
 """Queries of the decision log. Decisions are written in one statement whatever their number:
-the rulebook text and the facts snapshots are added if new, then the decisions."""
+the rulebook text and the facts snapshots are added if new, then the decisions (the facts
+parts a split snapshot names, when new, in one statement before)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import insert_args as audit_insert_args
 from app.audit.service import insert_sql as audit_insert_sql
 from app.db import Driver
-from app.models import Cadre, OrgUnit, RulebookText, VettingDecision
+from app.domain import compact
+from app.models import Cadre, FactsPart, OrgUnit, RulebookText, VettingDecision
+from app.vetting.rules.snapshot import join_snapshot
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class DecisionRow:
     eligible_from: date | None
     target_org_unit_id: UUID | None
     facts_sha256: str
-    decision: str
+    decision_compact: bytes
     requested_by: UUID | None
     request_id: str | None
     batch_id: UUID | None
@@ -47,33 +51,42 @@ _DECISION_COLUMNS = (
     ("eligible_from", "date"),
     ("target_org_unit_id", "uuid"),
     ("facts_sha256", "text"),
-    ("decision", "text"),
+    ("decision_compact", "bytea"),
     ("requested_by", "uuid"),
     ("request_id", "text"),
     ("batch_id", "uuid"),
 )
 
 
+@dataclass(frozen=True)
+class StoredFacts:
+    """How a facts snapshot is kept: whole (`whole`, its JSON text) or split (`compact`, naming
+    the facts `parts` it draws on, which must be stored first: `store_parts`)."""
+
+    whole: str | None = None
+    compact: bytes | None = None
+    parts: tuple[str, ...] = ()
+
+
 def _store_sql() -> str:
     """One statement: the rulebook text and facts snapshots if new, the audit event (when the
-    caller has them) and the decisions. Parameters: $1-$4 the rulebook, $5-$6 the
-    snapshots, $7-$18 the audit rows, then one array per decision column."""
+    caller has them) and the decisions. Parameters: $1-$4 the rulebook, $5-$8 the
+    snapshots, $9-$20 the audit rows, then one array per decision column."""
     names = ", ".join(c for c, _ in _DECISION_COLUMNS)
-    arrays = ", ".join(f"CAST(${19 + i} AS {t}[])" for i, (_, t) in enumerate(_DECISION_COLUMNS))
-    values = ", ".join(
-        "CAST(d.decision AS json)" if c == "decision" else f"d.{c}" for c, _ in _DECISION_COLUMNS
-    )
+    arrays = ", ".join(f"CAST(${21 + i} AS {t}[])" for i, (_, t) in enumerate(_DECISION_COLUMNS))
+    values = ", ".join(f"d.{c}" for c, _ in _DECISION_COLUMNS)
     return f"""
 WITH rulebook AS (
     INSERT INTO rulebook_texts (sha256, rulebook_id, version, content)
     VALUES ($1, $2, $3, $4)
     ON CONFLICT (sha256) DO NOTHING
 ), snapshots AS (
-    INSERT INTO facts_snapshots (sha256, facts)
-    SELECT s.sha, CAST(s.facts AS json)
-    FROM unnest(CAST($5 AS text[]), CAST($6 AS text[])) AS s(sha, facts)
+    INSERT INTO facts_snapshots (sha256, facts, compact, parts)
+    SELECT s.sha, CAST(s.facts AS json), s.compact, string_to_array(s.parts, ',')
+    FROM unnest(CAST($5 AS text[]), CAST($6 AS text[]), CAST($7 AS bytea[]), CAST($8 AS text[]))
+        AS s(sha, facts, compact, parts)
     ON CONFLICT (sha256) DO NOTHING
-), audit AS ({audit_insert_sql(7)})
+), audit AS ({audit_insert_sql(9)})
 INSERT INTO vetting_decisions ({names}, rulebook_sha256)
 SELECT {values}, $1
 FROM unnest({arrays}) AS d({names})
@@ -81,22 +94,36 @@ FROM unnest({arrays}) AS d({names})
 
 
 _STORE = _store_sql()
+_STORE_PARTS = """
+INSERT INTO facts_parts (sha256, content)
+SELECT * FROM unnest(CAST($1 AS text[]), CAST($2 AS bytea[]))
+ON CONFLICT (sha256) DO NOTHING
+"""
+
+
+async def store_parts(session: AsyncSession, parts: dict[str, bytes]) -> None:
+    """Store facts parts (digest -> compact content) not stored yet: before the snapshots
+    that name them, in a statement of their own (a trigger checks that they are there)."""
+    await (await Driver.of(session)).execute(_STORE_PARTS, list(parts), list(parts.values()))
 
 
 async def store(
     session: AsyncSession,
     rows: Sequence[DecisionRow],
-    snapshots: dict[str, str],
+    snapshots: dict[str, StoredFacts],
     rulebook: tuple[str, str, str, str],
     audit_rows: list[dict[str, Any]],
 ) -> None:
     """Store decisions that used one rulebook, with their audit events."""
     columns = [[getattr(r, c) for r in rows] for c, _ in _DECISION_COLUMNS]
+    forms = snapshots.values()
     await (await Driver.of(session)).execute(
         _STORE,
         *rulebook,
         list(snapshots),
-        list(snapshots.values()),
+        [f.whole for f in forms],
+        [f.compact for f in forms],
+        [",".join(f.parts) if f.compact is not None else None for f in forms],
         *audit_insert_args(audit_rows),
         *columns,
     )
@@ -107,12 +134,30 @@ async def get(session: AsyncSession, decision_id: UUID) -> VettingDecision | Non
 
 
 async def snapshot(session: AsyncSession, sha256: str) -> str | None:
-    result = await session.execute(
-        text("SELECT CAST(facts AS text) FROM facts_snapshots WHERE sha256 = :sha"),
-        {"sha": sha256},
+    """The facts snapshot `sha256` as its canonical JSON text, rebuilt from its parts when it
+    is kept split; ValueError when what is stored does not give those exact bytes back."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT CAST(facts AS text) AS facts, compact, parts FROM facts_snapshots "
+                "WHERE sha256 = :sha"
+            ),
+            {"sha": sha256},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.compact is None:
+        whole: str = row.facts
+        return whole
+    found = await session.execute(
+        select(FactsPart.sha256, FactsPart.content).where(FactsPart.sha256.in_(row.parts))
     )
-    value: str | None = result.scalar_one_or_none()
-    return value
+    parts = {sha: compact.unpack(content) for sha, content in found}
+    joined = join_snapshot(compact.unpack(row.compact), parts)
+    if hashlib.sha256(joined).hexdigest() != sha256:
+        raise ValueError(f"facts snapshot {sha256} does not rebuild to its digest")
+    return joined.decode()
 
 
 async def rulebook_text(session: AsyncSession, sha256: str) -> RulebookText | None:

@@ -36,6 +36,7 @@ from app import clock, metrics
 from app.audit.service import claim, insert_rows
 from app.cadres import service as cadres
 from app.context import Context
+from app.domain import compact
 from app.domain.enums import OrgUnitKind, Purpose
 from app.domain.labels import zh
 from app.errors import AppError, NotFound, Unprocessable
@@ -44,11 +45,12 @@ from app.security.pii import PiiCipher
 from app.vetting import repository
 from app.vetting.budget import KEY_BYTES, UUID_BYTES, ResponseBudget
 from app.vetting.fact_rows import org_unit_ref
-from app.vetting.facts_loader import FactsLoader
+from app.vetting.facts_loader import FactsLoader, store_parts
+from app.vetting.repository import StoredFacts
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
 from app.vetting.rules.facts import CadreFacts, TargetPost
-from app.vetting.rules.snapshot import SharedFacts, facts_snapshot
+from app.vetting.rules.snapshot import SharedFacts, facts_snapshot, split_snapshot
 from app.vetting.schemas import CheckRequest
 
 
@@ -68,9 +70,10 @@ class Evaluated:
     key: str
     decision: Decision
     facts: CadreFacts
-    snapshot: bytes
+    stored: StoredFacts  # how its facts snapshot is kept
     target_id: UUID | None
     body: dict[str, Any]  # the wire form (`present`)
+    wire: bytes  # `body` as JSON: what is stored (compact) and what the log's digest is of
 
 
 Outcome = Evaluated | AppError
@@ -85,11 +88,12 @@ def _question(item: Prepared) -> Question:
 
 @dataclass(frozen=True)
 class _Facts:
-    """A cadre's facts as known at one time, framed for one target post, and their snapshot."""
+    """A cadre's facts as known at one time, framed for one target post, their snapshot's
+    digest and how the snapshot is kept."""
 
     facts: CadreFacts
-    snapshot: bytes
     sha256: str
+    stored: StoredFacts
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,10 @@ class _Answer:
         decision = replace(self.decision, decision_id=decision_id)
         body = {**self.body, "decision_id": str(decision_id)}
         target_id = item.target.id if item.target else None
-        return Evaluated(item.key, decision, self.facts.facts, self.facts.snapshot, target_id, body)
+        facts = self.facts
+        return Evaluated(
+            item.key, decision, facts.facts, facts.stored, target_id, body, orjson.dumps(body)
+        )
 
 
 def _unknown(item: Prepared) -> AppError:
@@ -210,8 +217,12 @@ class VettingService:
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
         framed: dict[tuple[UUID, datetime, UUID | None], _Facts] = {}
-        # A unit's accidents, written once (when its history was loaded) for all who served there.
-        shared = SharedFacts({k: v for r in records.values() for k, v in r.fragments().items()})
+        # A unit's accidents, written once (when its history was loaded) for all who served
+        # there, and kept once, as a facts part that split snapshots refer to.
+        shared = SharedFacts(
+            {k: v for r in records.values() for k, v in r.fragments().items()},
+            {k: v for r in records.values() for k, v in r.placed().items()},
+        )
 
         def facts(item: Prepared) -> _Facts | None:
             key = (item.cadre_id, item.known_at)
@@ -230,7 +241,7 @@ class VettingService:
                     cadre_facts = replace(cadre_facts, target=post)
                 snapshot = facts_snapshot(cadre_facts, shared)
                 sha = hashlib.sha256(snapshot).hexdigest()
-                framed[frame] = _Facts(cadre_facts, snapshot, sha)
+                framed[frame] = _Facts(cadre_facts, sha, _kept(cadre_facts, snapshot, shared))
             return framed[frame]
 
         return facts
@@ -348,8 +359,9 @@ class VettingService:
                 item = entry.result
                 body = item.body
                 wire[body_id(body)] = body
-                snapshots[item.decision.facts_sha256] = item.snapshot.decode()
+                snapshots[item.decision.facts_sha256] = item.stored
                 rows.append(_row(entry, body))
+            await store_parts(self.session, [s.parts for s in snapshots.values()])
             rulebook = self.rulebooks.text_of(sha)
             await repository.store(self.session, rows, snapshots, rulebook, events)
             metrics.record_decisions(e.result.decision.outcome for e in group)
@@ -393,6 +405,15 @@ class _Writer:
         if self.task is not None and not self.task.done():
             with contextlib.suppress(BaseException):
                 await self.task
+
+
+def _kept(facts: CadreFacts, snapshot: bytes, shared: SharedFacts) -> StoredFacts:
+    """How a snapshot is kept: split, referring to its units' facts parts, when every accident
+    and unit assessment in it comes from one; else whole."""
+    split = split_snapshot(facts, shared)
+    if split is None:
+        return StoredFacts(whole=snapshot.decode())
+    return StoredFacts(compact=compact.pack(split[0]), parts=tuple(split[1]))
 
 
 def _unit_row(unit: OrgUnit) -> dict[str, Any]:
@@ -443,7 +464,7 @@ def _row(entry: Logged, body: dict[str, Any]) -> repository.DecisionRow:
         eligible_from=d.eligible_from,
         target_org_unit_id=item.target_id,
         facts_sha256=d.facts_sha256,
-        decision=orjson.dumps(body).decode(),
+        decision_compact=compact.pack(item.wire),
         requested_by=entry.ctx.principal.client_id,
         request_id=entry.ctx.request_id,
         batch_id=entry.batch_id,
@@ -458,16 +479,14 @@ def audit_summary(results: Mapping[str, Outcome]) -> dict[str, Any]:
     return {"items": len(results), "outcomes": dict(outcomes), "problems": problems}
 
 
-def check_summary(decision: Decision) -> dict[str, Any]:
-    """The audit summary of a single check."""
+def check_summary(result: Evaluated) -> dict[str, Any]:
+    """The audit summary of a single check: its purpose and outcome, and the SHA-256 of the
+    decision exactly as stored (its wire JSON, before compaction), so that the log commits to
+    all of it — cadre, dates, findings, the rulebook's and the facts' digests — in 64 bytes."""
     return {
-        "cadre_id": decision.cadre_id,
-        "purpose": decision.purpose,
-        "as_of": decision.as_of,
-        "outcome": decision.outcome,
-        "eligible_from": decision.eligible_from,
-        # the exact rules applied, pinned in the log (the text is stored by this hash)
-        "rulebook": decision.rulebook.sha256,
+        "purpose": result.decision.purpose,
+        "outcome": result.decision.outcome,
+        "decision_sha256": hashlib.sha256(result.wire).hexdigest(),
     }
 
 
@@ -480,6 +499,6 @@ async def check(service: VettingService, ctx: Context, request: CheckRequest) ->
     decision = result.decision
     target = ("vetting_decision", decision.decision_id)
     wire = await service.log(
-        [result], ctx, None, "vetting_decision.created", target, check_summary(decision)
+        [result], ctx, None, "vetting_decision.created", target, check_summary(result)
     )
     return wire[body_id({"decision_id": decision.decision_id})]

@@ -8,7 +8,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -116,10 +116,19 @@ class SharedFacts:
     history's accidents and assessments, shared by every cadre who served there), spliced into
     snapshots as they are (`orjson.Fragment`) instead of being written again. Keyed by the
     objects' identity: the caller keeps them alive while this lives (the history holds them).
-    The bytes are the same as without it: a fragment is its object's own canonical JSON."""
+    The bytes are the same as without it: a fragment is its object's own canonical JSON.
 
-    def __init__(self, written: Mapping[int, orjson.Fragment]) -> None:
+    `placed` says where each such object sits in a *facts part* (its unit history, stored once
+    by its digest: `unit_part`), so that a snapshot can be kept as the cadre's own facts plus
+    references into those parts (`split_snapshot`) instead of whole."""
+
+    def __init__(
+        self,
+        written: Mapping[int, orjson.Fragment],
+        placed: Mapping[int, tuple[str, int]] | None = None,
+    ) -> None:
         self._written = written
+        self.placed = placed or {}
 
     def default(self, value: Any) -> Any:
         found = self._written.get(id(value))
@@ -130,19 +139,101 @@ def fragment(fact: Any) -> orjson.Fragment:
     """The canonical JSON of one fact object, to splice into snapshots (`SharedFacts`). Copied
     to bytes of its own size: orjson's result keeps its whole write buffer (about 4 KB), and
     fragments are kept for as long as their unit history is cached."""
+    return orjson.Fragment(fact_json(fact))
+
+
+def fact_json(fact: Any) -> bytes:
+    """The canonical JSON of one fact object, in bytes of its own size (see `fragment`)."""
     written = orjson.dumps(fact, default=_snapshot_default, option=_SNAPSHOT_OPTIONS)
-    return orjson.Fragment(memoryview(written).tobytes())
+    return memoryview(written).tobytes()
 
 
 def facts_snapshot(facts: CadreFacts, shared: SharedFacts | None = None) -> bytes:
     """The canonical JSON of `facts` without `known_at`: what the decision log stores. With
     `shared`, objects met in earlier snapshots are not written again (same bytes, less work)."""
+    return orjson.dumps(_snapshot_data(facts), default=_default(shared), option=_SNAPSHOT_OPTIONS)
+
+
+def _snapshot_data(facts: CadreFacts) -> dict[str, Any]:
     data = dict(facts.__dict__)
     del data["known_at"]
     if len(data) != len(_SNAPSHOT_FIELDS) or type(facts) is not CadreFacts:
         data = {name: getattr(facts, name) for name in _snapshot_fields(type(facts))}
-    default = _snapshot_default if shared is None else shared.default
-    return orjson.dumps(data, default=default, option=_SNAPSHOT_OPTIONS)
+    return data
+
+
+def _default(shared: SharedFacts | None) -> Callable[[Any], Any]:
+    return _snapshot_default if shared is None else shared.default
+
+
+# --- Facts parts: a snapshot kept as the cadre's own facts plus references ------------------
+#
+# A unit's accidents and safety-work assessments (its history as known at some time) are the
+# same for every cadre who served there; whole snapshots repeat them in every decision. A
+# *facts part* is that history's canonical JSON, `{"accidents":[…],"unit_assessments":[…]}`,
+# stored once under its SHA-256. A split snapshot is the snapshot's own object with each of
+# those two lists replaced by *runs* `[part, start, stop]` (items `start` to `stop - 1` of list
+# `part` of the part named `parts[part]`), and `"parts"`: the digests of the parts it draws on.
+# `join_snapshot` rebuilds the canonical JSON from them byte for byte, so the facts digest a
+# decision carries proves the reconstruction as it proved the whole snapshot.
+
+_FROM_PARTS = ("accidents", "unit_assessments")
+
+
+def unit_part(accidents: Sequence[bytes], assessments: Sequence[bytes]) -> bytes:
+    """A facts part: a unit history's accidents and assessments (each its canonical JSON)."""
+    return b"".join(
+        (
+            b'{"accidents":[',
+            b",".join(accidents),
+            b'],"unit_assessments":[',
+            b",".join(assessments),
+            b"]}",
+        )
+    )
+
+
+def split_snapshot(facts: CadreFacts, shared: SharedFacts) -> tuple[bytes, list[str]] | None:
+    """The split form of `facts`' snapshot (see above) and the digests of the parts it refers
+    to; None when some accident or unit assessment is in no part (then keep it whole)."""
+    data = _snapshot_data(facts)
+    parts: dict[str, int] = {}
+    for name in _FROM_PARTS:
+        runs: list[list[int]] = []
+        for fact in data[name]:
+            where = shared.placed.get(id(fact))
+            if where is None:
+                return None
+            number = parts.setdefault(where[0], len(parts))
+            if runs and runs[-1][0] == number and runs[-1][2] == where[1]:
+                runs[-1][2] += 1
+            else:
+                runs.append([number, where[1], where[1] + 1])
+        data[name] = runs
+    digests = list(parts)
+    data["parts"] = digests
+    return orjson.dumps(data, default=_snapshot_default, option=_SNAPSHOT_OPTIONS), digests
+
+
+def join_snapshot(split: bytes, parts: Mapping[str, bytes]) -> bytes:
+    """The canonical JSON a split snapshot stands for, given its parts by digest; ValueError
+    when a part is missing or does not hold what the runs name."""
+    data = orjson.loads(split)
+    digests = data.pop("parts")
+    loaded = []
+    for digest in digests:
+        if digest not in parts:
+            raise ValueError(f"facts part {digest} is missing")
+        loaded.append(orjson.loads(parts[digest]))
+    for name in _FROM_PARTS:
+        items: list[Any] = []
+        for number, start, stop in data[name]:
+            chosen = loaded[number][name][start:stop]
+            if len(chosen) != stop - start:
+                raise ValueError(f"facts part {digests[number]} has no {name} {start}-{stop}")
+            items.extend(chosen)
+        data[name] = items
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def facts_sha256(facts: CadreFacts) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import hashlib
 import json
+import random
 import tracemalloc
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -27,12 +30,16 @@ from app.vetting.rules.rulebook import default_rulebook
 from app.vetting.rules.snapshot import (
     SharedFacts,
     canonical_json,
+    fact_json,
     facts_from_snapshot,
     facts_sha256,
     facts_snapshot,
     fragment,
     from_dict,
+    join_snapshot,
+    split_snapshot,
     to_dict,
+    unit_part,
 )
 from tests.vetting.rules import accident, cadre, case, post
 from tests.vetting.rules.generated_facts import (
@@ -276,3 +283,82 @@ def test_a_fragment_holds_no_more_than_its_own_bytes() -> None:
     shared = SharedFacts({id(f): w for f, w in zip(facts, kept, strict=True)})
     some = cadre(*facts[:3])
     assert facts_snapshot(some, shared) == facts_snapshot(some)
+
+
+# --- split snapshots: the cadre's own facts plus references into facts parts -------------------
+
+
+_KEPT: list[Any] = []  # placed facts must outlive their SharedFacts (it knows them by identity)
+
+
+def _parts_of(facts: CadreFacts, seed: int) -> tuple[SharedFacts, dict[str, bytes]]:
+    """Two facts parts holding the facts' accidents and unit assessments (and more), shuffled
+    and dealt between them, as two units' histories would."""
+    rng = random.Random(seed)
+    extra = [replace(accident(), id=uuid.UUID(int=rng.getrandbits(128))) for _ in range(3)]
+    _KEPT.extend(extra)
+    deals: list[tuple[list[Any], list[Any]]] = [([], []), ([], [])]
+    for fact in (*facts.accidents, *extra):
+        deals[rng.randrange(2)][0].append(fact)
+    for fact in facts.unit_assessments:
+        deals[rng.randrange(2)][1].append(fact)
+    parts: dict[str, bytes] = {}
+    placed: dict[int, tuple[str, int]] = {}
+    for accidents, assessments in deals:
+        rng.shuffle(accidents)
+        part = unit_part([fact_json(a) for a in accidents], [fact_json(a) for a in assessments])
+        digest = hashlib.sha256(part).hexdigest()
+        parts[digest] = part
+        for index, fact in (*enumerate(accidents), *enumerate(assessments)):
+            placed[id(fact)] = (digest, index)
+    return SharedFacts({}, placed), parts
+
+
+def test_a_split_snapshot_joins_back_to_the_very_same_bytes() -> None:
+    for index, facts in enumerate(GENERATED):
+        shared, parts = _parts_of(facts, index)
+        split = split_snapshot(facts, shared)
+        assert split is not None, index
+        joined = join_snapshot(split[0], parts)
+        assert joined == facts_snapshot(facts), index
+        assert set(split[1]) <= set(parts), index
+        own = orjson.loads(split[0])
+        assert len(own["accidents"]) <= len(facts.accidents), index  # runs, not facts
+
+
+def test_consecutive_facts_of_a_part_are_one_run() -> None:
+    facts = replace(GENERATED[0], accidents=tuple(accident() for _ in range(5)))
+    facts = replace(facts, accidents=tuple(replace(a, id=uuid.uuid4()) for a in facts.accidents))
+    part = unit_part([fact_json(a) for a in facts.accidents], [])
+    digest = hashlib.sha256(part).hexdigest()
+    placed = {id(a): (digest, i) for i, a in enumerate(facts.accidents)}
+    placed.update({id(a): (digest, 0) for a in facts.unit_assessments})
+    if facts.unit_assessments:
+        facts = replace(facts, unit_assessments=())
+    split = split_snapshot(facts, SharedFacts({}, placed))
+    assert split is not None
+    assert orjson.loads(split[0])["accidents"] == [[0, 0, 5]]
+    assert split[1] == [digest]
+    assert join_snapshot(split[0], {digest: part}) == facts_snapshot(facts)
+
+
+def test_facts_in_no_part_keep_the_snapshot_whole() -> None:
+    facts = next(f for f in GENERATED if f.accidents)
+    shared, _ = _parts_of(facts, 1)
+    stray = replace(facts, accidents=(*facts.accidents, replace(accident(), id=uuid.uuid4())))
+    assert split_snapshot(stray, shared) is None
+
+
+def test_a_missing_or_short_part_is_refused_and_a_changed_one_changes_the_bytes() -> None:
+    facts = next(f for f in GENERATED if len(f.accidents) >= 2)
+    shared, parts = _parts_of(facts, 2)
+    split = split_snapshot(facts, shared)
+    assert split is not None
+    own, named = split
+    with pytest.raises(ValueError, match="missing"):
+        join_snapshot(own, {d: p for d, p in parts.items() if d != named[0]})
+    emptied = {d: unit_part([], []) for d in parts}
+    with pytest.raises(ValueError, match="has no"):
+        join_snapshot(own, emptied)
+    changed = {d: p.replace(b'"deaths":', b'"deaths":1', 1) for d, p in parts.items()}
+    assert join_snapshot(own, changed) != facts_snapshot(facts)
