@@ -103,8 +103,13 @@ ON CONFLICT (sha256) DO NOTHING
 
 async def store_parts(session: AsyncSession, parts: dict[str, bytes]) -> None:
     """Store facts parts (digest -> compact content) not stored yet: before the snapshots
-    that name them, in a statement of their own (a trigger checks that they are there)."""
-    await (await Driver.of(session)).execute(_STORE_PARTS, list(parts), list(parts.values()))
+    that name them, in a statement of their own (a trigger checks that they are there). In
+    digest order, so that concurrent transactions inserting the same parts wait for each other
+    instead of deadlocking."""
+    digests = sorted(parts)
+    await (await Driver.of(session)).execute(
+        _STORE_PARTS, digests, [parts[digest] for digest in digests]
+    )
 
 
 async def store(
@@ -116,11 +121,12 @@ async def store(
 ) -> None:
     """Store decisions that used one rulebook, with their audit events."""
     columns = [[getattr(r, c) for r in rows] for c, _ in _DECISION_COLUMNS]
-    forms = snapshots.values()
+    digests = sorted(snapshots)  # concurrent stores of the same snapshots wait, never deadlock
+    forms = [snapshots[digest] for digest in digests]
     await (await Driver.of(session)).execute(
         _STORE,
         *rulebook,
-        list(snapshots),
+        digests,
         [f.whole for f in forms],
         [f.compact for f in forms],
         [",".join(f.parts) if f.compact is not None else None for f in forms],

@@ -28,6 +28,7 @@ from app.vetting.rules.record_rules import (
     annual_assessment,
     commendation_basis,
     failed_investigations,
+    grade_caps,
     lifetime_note,
     unit_assessment_fails,
 )
@@ -85,6 +86,8 @@ def _all_findings(ctx: EvalContext) -> list[Finding]:
     if facts.accidents:
         found.extend(accident_holds(ctx))
     found.append(annual_assessment(ctx))
+    if facts.cases:
+        found.extend(grade_caps(ctx))
     if facts.unit_assessments:
         found.extend(unit_assessment_fails(ctx))
     if facts.investigations:

@@ -12,13 +12,14 @@ from app.domain.enums import (
     CadreGrade,
     CadreStatus,
     InvestigationResult,
+    PartySanction,
     UnitGrade,
 )
 from app.domain.labels import zh
 from app.vetting.rules import rule_ids as ids
 from app.vetting.rules.context import EvalContext
 from app.vetting.rules.decision import Evidence, Finding, PostRef
-from app.vetting.rules.facts import AssessmentFact, ContributionFact
+from app.vetting.rules.facts import AssessmentFact, CaseFact, ContributionFact
 from app.vetting.rules.messages import (
     accident_values,
     date_values,
@@ -40,6 +41,14 @@ GRADE_ORDER = {
 ANNUAL_GRADE_RULES = {
     CadreGrade.BASICALLY_COMPETENT: ids.ASSESSMENT_ANNUAL_BASICALLY_COMPETENT,
     CadreGrade.INCOMPETENT: ids.ASSESSMENT_ANNUAL_INCOMPETENT,
+}
+# 组通字〔1998〕19号 (RULES.md §6): a Party sanction caps the annual grade of the year it was
+# imposed — 警告: not 优秀; 撤销党内职务, 留党察看: 不称职. The grade the rules use is the
+# recorded one capped so (`capped_grade`); a recorded grade above its cap is flagged.
+SANCTION_GRADE_CAPS = {
+    PartySanction.WARNING: CadreGrade.COMPETENT,
+    PartySanction.REMOVAL_FROM_PARTY_POSTS: CadreGrade.INCOMPETENT,
+    PartySanction.PROBATION: CadreGrade.INCOMPETENT,
 }
 INACTIVE_STATUSES = frozenset({CadreStatus.RETIRED, CadreStatus.LEFT})
 # The evidence of a finding about a missing record (shared: evidence is immutable).
@@ -67,7 +76,8 @@ def accident_holds(ctx: EvalContext) -> Iterator[MaybeFinding]:
 
 
 def annual_assessment(ctx: EvalContext) -> MaybeFinding:
-    """任用条例第二十四条: the previous year's annual grade decides this year's candidacy."""
+    """任用条例第二十四条: the previous year's annual grade decides this year's candidacy (the
+    grade as capped by that year's Party sanctions, `capped_grade`)."""
     year = ctx.as_of.year - ctx.settings.annual_assessment_years_back
     found = [
         a
@@ -77,12 +87,13 @@ def annual_assessment(ctx: EvalContext) -> MaybeFinding:
     if not found:
         return _missing_annual_assessment(ctx, year)
     worst = found[0] if len(found) == 1 else min(found, key=_worst_first)
-    rule_id = ANNUAL_GRADE_RULES.get(worst.grade)
+    grade = capped_grade(ctx, worst)[0] if ctx.facts.cases else worst.grade
+    rule_id = ANNUAL_GRADE_RULES.get(grade)
     use = None if rule_id is None else ctx.use(rule_id)
     if use is None:
         return None
     post = PostRef.of(ctx.facts.post_on(date(year, 12, 31)))
-    values = {"year": year, **labelled("grade", worst.grade)}
+    values = {"year": year, **labelled("grade", grade)}
     # It bars candidacy for the rest of the year in which it is the "previous year's" grade.
     return ctx.finding(
         use,
@@ -90,6 +101,49 @@ def annual_assessment(ctx: EvalContext) -> MaybeFinding:
         values,
         anchor=date(ctx.as_of.year, 1, 1),
     )
+
+
+def capped_grade(
+    ctx: EvalContext, assessment: AssessmentFact
+) -> tuple[CadreGrade, CaseFact | None]:
+    """An annual assessment's grade as the rules use it: the recorded one, capped by the Party
+    sanctions decided in its year and known by `as_of` (the strictest cap wins), and the case
+    whose sanction capped it (None when nothing did)."""
+    grade, by = assessment.grade, None
+    for case in ctx.facts.cases:
+        cap = SANCTION_GRADE_CAPS.get(case.party_sanction) if case.party_sanction else None
+        decided = case.decision_date
+        if cap is None or case.revoked or decided is None or decided.year != assessment.year:
+            continue
+        if decided > ctx.as_of or GRADE_ORDER[cap] >= GRADE_ORDER[grade]:
+            continue
+        grade, by = cap, case
+    return grade, by
+
+
+def grade_caps(ctx: EvalContext) -> Iterator[MaybeFinding]:
+    """Every annual grade recorded above the cap its year's Party sanctions set: the record is
+    inconsistent, and the rules use the capped grade (组通字〔1998〕19号)."""
+    use = ctx.use(ids.NOTE_GRADE_CAPPED_BY_SANCTION)
+    if use is None:
+        return
+    for assessment in ctx.facts.assessments:
+        if assessment.revoked or assessment.kind is not AssessmentKind.ANNUAL:
+            continue
+        if assessment.year > ctx.as_of.year:
+            continue
+        grade, case = capped_grade(ctx, assessment)
+        if case is None or case.party_sanction is None:
+            continue
+        values = {
+            "year": assessment.year,
+            **labelled("grade", grade),
+            **labelled("recorded_grade", assessment.grade),
+            **labelled("sanction", case.party_sanction),
+            **date_values("decision_date", case.decision_date),
+        }
+        post = PostRef.of(ctx.facts.post_on(date(assessment.year, 12, 31)))
+        yield ctx.finding(use, Evidence("assessment", assessment.id, post), values)
 
 
 def _worst_first(assessment: AssessmentFact) -> tuple[int, str]:
@@ -102,7 +156,7 @@ def _missing_annual_assessment(ctx: EvalContext, year: int) -> MaybeFinding:
         return None
     values = {
         "year": year,
-        "missing_zh": f"{year}年度年度考核结果",
+        "missing_zh": f"{year}年度考核结果",
         "missing_en": f"the annual assessment for {year}",
     }
     return ctx.finding(use, NO_ASSESSMENT, values)

@@ -47,6 +47,7 @@ NOTE_REVOKED_CASE_IGNORED = "note.revoked_case_ignored"
 ASSESSMENT_ANNUAL_BASICALLY_COMPETENT = "assessment.annual_basically_competent"
 ASSESSMENT_ANNUAL_INCOMPETENT = "assessment.annual_incompetent"
 ASSESSMENT_UNIT_SAFETY_WORK_FAIL = "assessment.unit_safety_work_fail"
+NOTE_GRADE_CAPPED_BY_SANCTION = "note.assessment.grade_capped_by_sanction"
 
 INVESTIGATION_FAILED = "investigation.failed"
 
@@ -82,6 +83,7 @@ ALL_RULE_IDS: frozenset[str] = frozenset(
         ASSESSMENT_ANNUAL_BASICALLY_COMPETENT,
         ASSESSMENT_ANNUAL_INCOMPETENT,
         ASSESSMENT_UNIT_SAFETY_WORK_FAIL,
+        NOTE_GRADE_CAPPED_BY_SANCTION,
         INVESTIGATION_FAILED,
         SOE_BAR_CRIMINAL_PENALTY,
         SOE_BAR_DISMISSAL,

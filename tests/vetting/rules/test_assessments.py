@@ -52,7 +52,7 @@ def test_a_weak_previous_year_grade_blocks_for_the_rest_of_the_year(
     finding = only(decision, rule_id)
     assert (finding.blocks_from, finding.blocks_until) == (d("2025-01-01"), d("2025-12-31"))
     assert finding.in_force and decision.outcome is Outcome.INELIGIBLE
-    assert "2024年度年度考核" in finding.message.zh
+    assert "2024年度考核" in finding.message.zh
 
 
 @pytest.mark.parametrize(
@@ -107,8 +107,10 @@ def test_the_missing_assessment_hold_names_the_missing_record() -> None:
     finding = only(
         vet(cadre(annual_years=PREVIOUS), as_of="2026-03-01"), "hold.annual_assessment_missing"
     )
-    assert "缺少2025年度年度考核结果" in finding.message.zh
-    assert "annual assessment for 2025" in finding.message.en
+    assert "未能核实2025年度考核结果：记录中无此项" in finding.message.zh
+    assert "annual assessment for 2025 is not on record" in finding.message.en
+    # A statement of what could not be verified, fit for a letter: no instruction to record it.
+    assert "补录" not in finding.message.zh and "record it" not in finding.message.en
     assert (finding.effect, finding.evidence.record_id) == (Effect.HOLD, None)
 
 
