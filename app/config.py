@@ -109,6 +109,26 @@ class Settings(BaseSettings):
         "for throwaway demos only.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
+    public_publisher: str = Field(
+        default="泸州市安全生产委员会办公室",
+        min_length=1,
+        max_length=100,
+        description="The body that publishes assessment results (考核公开), named on the public "
+        "results page.",
+    )
+    public_contact: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Where objections to published results go (address, telephone, e-mail), "
+        "printed on the public page.",
+    )
+    public_objection_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="The 公示期: days from a result's publication during which objections "
+        "are received.",
+    )
     opinion_validity_days: int = Field(
         default=90, ge=1, le=730, description="How long an issued opinion stays valid."
     )

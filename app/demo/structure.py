@@ -126,6 +126,12 @@ TEAMS = {
         ("副{head}", "deputy", "team_member"),
         ("副{head}", "deputy", "team_member"),
     ],
+    # Party working organs (组织部, 宣传部, …) are led by a 部长, government departments by a 局长.
+    "organ": [
+        ("部长", "principal", "first_responsible"),
+        ("常务副部长", "executive_deputy", "safety_lead"),
+        ("副部长", "deputy", "team_member"),
+    ],
     "department": [
         ("局长", "principal", "first_responsible"),
         ("副局长", "deputy", "safety_lead"),
@@ -156,7 +162,7 @@ def _team_for(unit: dict[str, Any]) -> tuple[str, dict[str, str]]:
         "party_committee": "party_committee",
         "government": "government",
         "government_department": "department",
-        "party_working_organ": "department",
+        "party_working_organ": "organ",
         "township": "township",
         "street": "township",
         "state_owned_enterprise": "soe",
@@ -170,9 +176,9 @@ async def teams(demo: Demo) -> None:
         team, words = _team_for(unit)
         for rank, (title, position, role) in enumerate(TEAMS[team], start=1):
             person = await demo.person(demo.rng.randint(1964, 1982))
+            # The title as it follows the unit's name ("中共叙永县委员会" + "书记"), never
+            # repeating it ("中共叙永县委员会县委书记").
             label = title.format(**words)
-            if team == "party_committee" and unit["level"] == "county":
-                label = ("区委" if "区" in unit["name"] else "县委") + label
             await demo.post(person, key, label, position, role, rank, demo.start_date())
 
 

@@ -2,46 +2,29 @@
 as a plain Chinese HTML page — names and posts only, never ID numbers. Cacheable."""
 
 import hashlib
-import html
-from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
+from app.deps import SettingsDep
 from app.domain.enums import AssessmentKind, AssessmentSubject, ChangeKind
 from app.domain.labels import zh
 from app.errors import problem_responses
 from app.models import Assessment, CadreVersion, OrgUnit, Post
+from app.public.page import render_page
+from app.public.schemas import PublicResult, PublicResults
 from app.records.repository import latest
 from app.uow import SessionDep
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 CACHE_CONTROL = "public, max-age=300"
-
-
-class PublicResult(BaseModel):
-    year: int
-    subject: AssessmentSubject
-    kind: AssessmentKind
-    kind_label: str
-    grade: str
-    grade_label: str
-    score: str | None = None
-    org_unit: str = Field(description="The unit assessed, or where the cadre served.")
-    cadre_name: str | None = None
-    post: str | None = Field(default=None, description="The cadre's post that year.")
-
-
-class PublicResults(BaseModel):
-    year: int | None
-    org_unit_id: UUID | None
-    results: list[PublicResult]
 
 
 def _published(year: int | None) -> Any:
@@ -86,8 +69,14 @@ async def _posts_in_year(
     return held
 
 
+async def _years(session: AsyncSession) -> list[int]:
+    published = _published(None).subquery()
+    rows = await session.execute(select(published.c.year).distinct().order_by(published.c.year))
+    return [row[0] for row in rows][::-1]
+
+
 async def _results(
-    session: AsyncSession, year: int | None, under: UUID | None
+    session: AsyncSession, year: int | None, under: UUID | None, zone: ZoneInfo
 ) -> list[PublicResult]:
     published = _published(year).subquery()
     units = await session.execute(
@@ -104,16 +93,18 @@ async def _results(
         )
     ).all()
     held = await _posts_in_year(session, {(r.cadre_id, r.year) for r in cadres}, under)
-    out = [_result(r, r.unit_name, None, None) for r in units]
+    out = [_result(r, r.unit_name, None, None, zone) for r in units]
     for row in cadres:
         post = held.get((row.cadre_id, row.year))
         if post is not None or under is None:
             unit, title = post or ("", None)
-            out.append(_result(row, unit, row.cadre_name, title))
+            out.append(_result(row, unit, row.cadre_name, title, zone))
     return sorted(out, key=lambda r: (-r.year, r.subject, r.org_unit, r.cadre_name or ""))
 
 
-def _result(row: Any, unit: str, name: str | None, title: str | None) -> PublicResult:
+def _result(
+    row: Any, unit: str, name: str | None, title: str | None, zone: ZoneInfo
+) -> PublicResult:
     kind = AssessmentKind(row.kind)
     labels = {
         "excellent": "优秀",
@@ -135,6 +126,7 @@ def _result(row: Any, unit: str, name: str | None, title: str | None) -> PublicR
         org_unit=unit,
         cadre_name=name,
         post=title,
+        published_on=row.recorded_at.astimezone(zone).date(),
     )
 
 
@@ -148,7 +140,49 @@ def _cached(body: bytes, media_type: str, if_none_match: str | None) -> Response
 
 Year = Annotated[int | None, Query(ge=1949, le=2100, description="Assessment year.")]
 Under = Annotated[UUID | None, Query(alias="org_unit", description="Results in this subtree.")]
+Subject = Annotated[
+    AssessmentSubject | None,
+    Query(description="Only units' results (org_unit) or only cadres' (cadre)."),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Results per page.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Results to skip.")]
 IfNoneMatch = Annotated[str | None, Header(include_in_schema=False)]
+
+
+async def _page_of(
+    session: AsyncSession,
+    settings: Settings,
+    year: int | None,
+    under: UUID | None,
+    subject: AssessmentSubject | None,
+    limit: int,
+    offset: int,
+) -> PublicResults:
+    zone = ZoneInfo(settings.timezone)
+    found = await _results(session, year, under, zone)
+    if subject is not None:
+        found = [r for r in found if r.subject is subject]
+    shown = found[offset : offset + limit]
+    latest_day = max((r.published_on for r in found), default=None)
+    until = None
+    if latest_day is not None:
+        until = latest_day + timedelta(days=settings.public_objection_days - 1)
+    return PublicResults(
+        year=year,
+        org_unit_id=under,
+        subject=subject,
+        results=shown,
+        total=len(found),
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < len(found) else None,
+        years=await _years(session),
+        publisher=settings.public_publisher,
+        published_on=latest_day,
+        objection_days=settings.public_objection_days,
+        objections_until=until,
+        contact=settings.public_contact,
+    )
 
 
 @router.get(
@@ -159,17 +193,20 @@ IfNoneMatch = Annotated[str | None, Header(include_in_schema=False)]
 )
 async def list_public_assessment_results(
     session: SessionDep,
+    settings: SettingsDep,
     year: Year = None,
     org_unit: Under = None,
+    subject: Subject = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Published safety-work results of units and safety-duty grades of leading cadres (names
-    and posts only). No key needed; send If-None-Match with the ETag to revalidate."""
-    results = await _results(session, year, org_unit)
-    body = orjson.dumps(
-        PublicResults(year=year, org_unit_id=org_unit, results=results).model_dump(mode="json")
-    )
-    return _cached(body, "application/json", if_none_match)
+    and posts only), a page at a time (`limit`, `offset`; `next_offset` names the next page),
+    with the publishing body, the publication day and the 公示期. No key needed; send
+    If-None-Match with the ETag to revalidate."""
+    page = await _page_of(session, settings, year, org_unit, subject, limit, offset)
+    return _cached(orjson.dumps(page.model_dump(mode="json")), "application/json", if_none_match)
 
 
 @router.get(
@@ -184,56 +221,15 @@ async def list_public_assessment_results(
 )
 async def public_assessment_results_page(
     session: SessionDep,
+    settings: SettingsDep,
     year: Year = None,
     org_unit: Under = None,
+    subject: Subject = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    """The same results as a plain Chinese page for a government website."""
-    results = await _results(session, year, org_unit)
-    return _cached(_page(results, year).encode("utf-8"), "text/html; charset=utf-8", if_none_match)
-
-
-def _page(results: list[PublicResult], year: int | None) -> str:
-    by_year: dict[int, list[PublicResult]] = defaultdict(list)
-    for r in results:
-        by_year[r.year].append(r)
-    title = f"{year}年度" if year else ""
-    sections = "".join(_section(y, rows) for y, rows in sorted(by_year.items(), reverse=True))
-    empty = "<p>暂无公开的考核结果。</p>" if not results else ""
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{title}党政领导干部安全生产工作考核结果公开</title>"
-        "<style>body{font-family:'SimSun','Noto Serif SC',serif;max-width:60em;margin:2em auto}"
-        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em .6em}"
-        "</style></head><body>"
-        f"<h1>{title}党政领导干部安全生产工作考核结果公开</h1>{empty}{sections}"
-        "<p>根据《泸州市党政领导干部安全生产责任制实施办法》考核公开制度予以公布，接受社会监督。</p>"
-        "</body></html>\n"
-    )
-
-
-def _section(year: int, rows: list[PublicResult]) -> str:
-    units = [r for r in rows if r.subject is AssessmentSubject.ORG_UNIT]
-    cadres = [r for r in rows if r.subject is AssessmentSubject.CADRE]
-    e = html.escape
-    unit_rows = "".join(
-        f"<tr><td>{e(r.org_unit)}</td><td>{e(r.grade_label)}</td><td>{e(r.score or '')}</td></tr>"
-        for r in units
-    )
-    cadre_rows = "".join(
-        f"<tr><td>{e(r.cadre_name or '')}</td><td>{e(r.org_unit)}{e(r.post or '')}</td>"
-        f"<td>{e(r.grade_label)}</td></tr>"
-        for r in cadres
-    )
-    parts = [f"<h2>{year}年度</h2>"]
-    if units:
-        parts.append(
-            "<h3>单位安全生产工作考核</h3><table><tr><th>单位</th><th>等次</th>"
-            f"<th>得分</th></tr>{unit_rows}</table>"
-        )
-    if cadres:
-        parts.append(
-            "<h3>领导干部安全生产责任考核</h3><table><tr><th>姓名</th><th>职务</th>"
-            f"<th>等次</th></tr>{cadre_rows}</table>"
-        )
-    return "".join(parts)
+    """The same results as a disclosure page for a government website: responsive, printable,
+    with navigation by year and kind and paging."""
+    page = await _page_of(session, settings, year, org_unit, subject, limit, offset)
+    return _cached(render_page(page).encode("utf-8"), "text/html; charset=utf-8", if_none_match)
