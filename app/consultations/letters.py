@@ -64,15 +64,13 @@ def _facts(consultation: Consultation, chosen: Recommendation) -> tuple[FactLine
     return tuple(lines)
 
 
-def _conclusion(name: str, post: str, chosen: Recommendation, extra: str | None) -> str:
+def _conclusion(name: str, chosen: Recommendation, extra: str | None) -> str:
+    """What section 三 says after the opinion itself ("…的意见为：有异议。"): the reason, once,
+    without stating the opinion again (an objection is not repeated in its own conclusion)."""
     text = {
-        Recommendation.NO_OBJECTION: f"我局对{name}同志拟任{post}无异议。",
-        Recommendation.OBJECTION: (
-            f"依据上述规定，{name}同志目前不宜提拔任用，我局对其拟任{post}有异议。"
-        ),
-        Recommendation.DEFER: (
-            f"鉴于上述事项尚未办结，建议暂缓研究{name}同志拟任{post}事宜，待办结后再行征求意见。"
-        ),
+        Recommendation.NO_OBJECTION: "",
+        Recommendation.OBJECTION: f"依据上述规定，{name}同志目前不宜提拔任用。",
+        Recommendation.DEFER: "鉴于上述事项尚未办结，建议待办结后再行征求意见。",
     }[chosen]
     return f"{text}{extra}" if extra else text
 
@@ -118,7 +116,7 @@ async def opinion_document(
         facts=_facts(consultation, chosen),
         recommendation=chosen.value,
         recommendation_zh=zh(chosen),
-        conclusion=_conclusion(name, post, chosen, body.conclusion),
+        conclusion=_conclusion(name, chosen, body.conclusion),
         override_reason=body.override_reason,
         issued_on=issued_on,
         valid_until=valid_until,
