@@ -1,7 +1,6 @@
 """Webhook delivery to a real HTTP receiver on loopback: signed, retried, never twice."""
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -101,7 +100,7 @@ async def test_eligibility_changes_and_consultation_events_are_delivered(
         {"issuing_org_unit_id": emergency["id"]},
         status=200,
     )
-    today = time.strftime("%Y-%m-%d")
+    today = clock.today().isoformat()
     await api.case(cadre["id"], opened_on=today, decision_date=today)
     worker = Worker(app.state.sessionmaker, worker_settings)
     await drain([worker], lambda: len(receiver.received) >= 3)
@@ -120,7 +119,7 @@ async def test_an_amended_case_is_announced_and_its_eligibility_change_too(
     city = await api.org_unit("泸州市人民政府")
     cadre = await api.cadre("郑华")
     await api.post_held(cadre["id"], city["id"], start="2018-01-01")
-    last_year = int(time.strftime("%Y")) - 1
+    last_year = clock.today().year - 1
     await api.post(
         "/v1/assessments",
         {
@@ -131,7 +130,7 @@ async def test_an_amended_case_is_announced_and_its_eligibility_change_too(
             "grade": "competent",
         },
     )
-    today = time.strftime("%Y-%m-%d")
+    today = clock.today().isoformat()
     case = await api.post(
         "/v1/accountability-cases",
         {
