@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import time
 from types import FrameType
 
 import orjson
@@ -94,6 +95,11 @@ def _worker(host: str, port: int) -> None:
         pass
 
 
+# How long workers get to stop on the Ctrl-C they received themselves before they are sent
+# SIGTERM too (for a SIGINT sent to this process alone).
+INTERRUPT_GRACE_SECONDS = 2.0
+
+
 def serve(host: str, port: int, workers: int) -> None:
     if workers <= 1:
         uvicorn.Server(_config(host, port)).run()
@@ -103,12 +109,29 @@ def serve(host: str, port: int, workers: int) -> None:
     for proc in procs:
         proc.start()
 
-    def _stop(signum: int, _frame: FrameType | None) -> None:
+    # SIGTERM (`docker stop`, to this process alone) is passed on to the workers at once. A
+    # Ctrl-C reaches the workers by itself (the terminal signals the whole process group), so
+    # SIGINT is passed on only to workers still running a moment later: sending SIGTERM right
+    # away would make it, when it arrives first, the first of two signals, and uvicorn takes a
+    # SIGINT after another signal as "force exit" (no lifespan shutdown, a traceback).
+    interrupted_at: list[float] = []
+
+    def _terminate() -> None:
         for proc in procs:
             if proc.is_alive() and proc.pid is not None:
                 proc.terminate()
 
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGINT:
+            interrupted_at.append(time.monotonic())
+        else:
+            _terminate()
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    for proc in procs:
-        proc.join()
+    while any(proc.is_alive() for proc in procs):
+        for proc in procs:
+            proc.join(timeout=0.2)
+        if interrupted_at and time.monotonic() - interrupted_at[0] > INTERRUPT_GRACE_SECONDS:
+            interrupted_at.clear()
+            _terminate()
