@@ -112,34 +112,33 @@ def _notice(page: PublicResults) -> str:
     return '<section class="notice" aria-label="公示说明">' + "".join(lines) + "</section>"
 
 
+def _table(heading: str, columns: tuple[str, ...], cells: list[str]) -> str:
+    """One results table: its heading, its column headers, and its rows' cells (escaped)."""
+    head = "".join(f'<th scope="col">{c}</th>' for c in columns)
+    return (
+        f'<h3>{heading}</h3><div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(cells)}</tbody></table></div>"
+    )
+
+
 def _units_table(rows: list[PublicResult]) -> str:
     e = html.escape
-    body = "".join(
+    cells = [
         f"<tr><td>{e(r.org_unit)}</td><td>{e(r.kind_label)}</td><td>{e(r.grade_label)}</td>"
         f'<td class="num">{e(r.score or "—")}</td></tr>'
         for r in rows
-    )
-    return (
-        "<h3>单位安全生产工作考核结果</h3>"
-        '<div class="scroll"><table><thead><tr><th scope="col">单位</th><th scope="col">考核</th>'
-        '<th scope="col">等次</th><th scope="col">得分</th></tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
+    ]
+    return _table("单位安全生产工作考核结果", ("单位", "考核", "等次", "得分"), cells)
 
 
 def _cadres_table(rows: list[PublicResult]) -> str:
     e = html.escape
-    body = "".join(
+    cells = [
         f"<tr><td>{e(r.cadre_name or '')}</td><td>{e(r.org_unit) if r.org_unit else '—'}</td>"
         f"<td>{e(r.post) if r.post else '（未记录）'}</td><td>{e(r.grade_label)}</td></tr>"
         for r in rows
-    )
-    return (
-        "<h3>领导干部安全生产责任考核结果</h3>"
-        '<div class="scroll"><table><thead><tr><th scope="col">姓名</th>'
-        '<th scope="col">单位</th><th scope="col">时任职务</th><th scope="col">等次</th></tr>'
-        f"</thead><tbody>{body}</tbody></table></div>"
-    )
+    ]
+    return _table("领导干部安全生产责任考核结果", ("姓名", "单位", "时任职务", "等次"), cells)
 
 
 def _sections(results: list[PublicResult]) -> str:
