@@ -13,12 +13,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint lint-openapi format fuzz openapi bench bench-1m bench-engine bench-import clean help
+.PHONY: run test lint lint-openapi format fuzz openapi bench bench-1m previews bench-engine bench-import clean help
 
 help:
 	@echo "make run   - set up .venv and serve the API on http://$(HOST):$(PORT) (docs at /docs)"
 	@echo "make test  - set up .venv with dev extras and run the whole test suite"
 	@echo "make lint  - ruff check, ruff format --check, mypy"
+	@echo "make previews - PNG renders of opinion letters and the public page (build/previews)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required"; exit 1; }
@@ -64,6 +65,12 @@ fuzz: $(VENV)/.stamp-dev
 # The vetting benchmark (bench/run.py --help): ARGS passes options, e.g. ARGS="--seconds 10".
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python bench/run.py $(ARGS)
+
+# PNG renders of the opinion letter (objection, no objection, sealed; pages 1 and 2) and of the
+# public results page, for review (not committed): build/previews/. The page needs Chromium
+# (Debian: apt-get install chromium); without it the HTML is written and the PNG skipped.
+previews: $(VENV)/.stamp-dev
+	$(BIN)/python scripts/previews.py build/previews
 
 bench-1m: $(VENV)/.stamp-dev
 	$(BIN)/python bench/run.py --cadres 1000000 $(ARGS)

@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     opinion_validity_days: int = Field(
         default=90, ge=1, le=730, description="How long an issued opinion stays valid."
     )
+    seal_dir: Path | None = Field(
+        default=None,
+        description="Folder of the issuing units' seal images (印章), one per unit named by its "
+        "document prefix (e.g. 泸应急意.png; PNG, JPEG or SVG). A unit with one gets the sealed "
+        "letter layout (GB/T 9704-2012 §7.3.5.1); the others the unsealed one.",
+    )
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_backoff_seconds: float = Field(
         default=5.0, gt=0, description="First retry delay; doubles with every attempt."

@@ -85,15 +85,14 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-# Third-party loggers held at WARNING whatever the level: fontTools writes some 34 INFO lines
-# per PDF rendered (subsetting), fpdf2 and Pillow their own; httpx and httpcore one line per
+# Third-party loggers held at WARNING whatever the level: fontTools and Pillow write INFO lines
+# when used (fonts and images read); httpx and httpcore one line per
 # webhook delivery attempt (with the subscriber's URL); asyncio, python-multipart, Alembic's
 # plugin loader and the embedded server chatter too. Their warnings and errors still show.
 NOISY_LOGGERS = (
     "alembic.runtime.plugins",
     "pgserver",
     "fontTools",
-    "fpdf",
     "PIL",
     "httpx",
     "httpcore",

@@ -70,11 +70,11 @@ def restored_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("restored_logging")
 def test_rendering_a_pdf_logs_nothing_from_fonttools(caplog: pytest.LogCaptureFixture) -> None:
-    from app.consultations.pdf import render_pdf
+    from app.consultations.typeset import render_pdf
     from tests.consultations.letters import objection
 
     configure_logging("INFO", json_lines=True)
-    for name in ("fontTools", "fontTools.subset", "fpdf", "httpx", "asyncio"):
+    for name in ("fontTools", "fontTools.subset", "httpx", "asyncio"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
     assert logging.getLogger("fontTools").isEnabledFor(logging.WARNING)
     assert logging.getLogger("app.access").isEnabledFor(logging.INFO)
@@ -82,5 +82,5 @@ def test_rendering_a_pdf_logs_nothing_from_fonttools(caplog: pytest.LogCaptureFi
     root.addHandler(caplog.handler)  # configure_logging replaced the root's handlers
     caplog.clear()
     render_pdf(objection())
-    chatter = [r for r in caplog.records if r.name.startswith(("fontTools", "fpdf"))]
+    chatter = [r for r in caplog.records if r.name.startswith(("fontTools", "typst"))]
     assert chatter == []

@@ -26,6 +26,7 @@ from app.consultations import repository
 from app.consultations.document import document_from_json
 from app.consultations.letter import LogSeal
 from app.consultations.record import FILE_KEPT, ISSUED
+from app.consultations.stamp import Stamp
 from app.context import Context
 from app.models import AuditEvent, Consultation
 from app.uow import unit_of_work
@@ -69,13 +70,36 @@ async def seal_of(
     )
 
 
+_STAMP_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+
+
+def stamp_of(settings: Settings, document_number: str) -> Stamp | None:
+    """The issuing unit's seal image, if the operator has put one in `VETTING_SEAL_DIR` under
+    the unit's document prefix (the part of the number before 〔year〕)."""
+    if settings.seal_dir is None:
+        return None
+    prefix = document_number.split("〔", 1)[0].strip()
+    if not prefix or "/" in prefix or prefix.startswith("."):
+        return None
+    for suffix, media_type in _STAMP_TYPES.items():
+        path = settings.seal_dir / f"{prefix}{suffix}"
+        if path.is_file():
+            return Stamp(path.read_bytes(), media_type)
+    return None
+
+
 async def freeze(
     session: AsyncSession, ctx: Context, row: Consultation, signer: Signer, settings: Settings
 ) -> None:
     """Produce and keep whichever of the files is not kept yet, logging each one kept."""
-    # Local for start-up cost only: the typesetter and its font load when a letter is made.
-    from app.consultations.pdf import render_pdf
+    # Local for start-up cost only: the typesetter and its fonts load when a letter is made.
     from app.consultations.render import render_html
+    from app.consultations.typeset import render_pdf
 
     if row.document is None:
         return
@@ -87,7 +111,8 @@ async def freeze(
     for format in missing:
         # Typesetting is CPU work: off the event loop, so other requests go on meanwhile.
         if format == "pdf":
-            content = await asyncio.to_thread(render_pdf, document, seal)
+            stamp = stamp_of(settings, document.document_number)
+            content = await asyncio.to_thread(render_pdf, document, seal, stamp)
         else:
             content = (await asyncio.to_thread(render_html, document, seal)).encode("utf-8")
         digest = hashlib.sha256(content).hexdigest()

@@ -1,8 +1,9 @@
 """The words of an issued opinion letter, composed once from an `OpinionDocument` and laid out
-by both renderers (`render.render_html`, `pdf.render_pdf`), so the HTML page and the PDF always
-carry the same content in the same order: opening, 基本情况, 核查情况 (one numbered fact per
-finding, with its basis), 意见, the signature, the validity note, the colophon and the
-verification lines."""
+by both renderers (`render.render_html`; `typeset.render_pdf` through the Typst template
+`letter.typ`), so the HTML page and the PDF always carry the same content in the same order:
+opening, 基本情况, 核查情况 (one numbered fact per finding, with its basis), 意见, the
+signature, the 附注 (validity, and one line to verify by), the 版记 (抄送) and the
+verification data that the QR code carries."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from app.consultations.document import OpinionDocument, chinese_date
 class Para:
     kind: Literal["heading", "text", "fact"]
     text: str
+    label: str = ""  # a fact's number, （一）, set apart from its text (楷体 in print)
+
+    @property
+    def full(self) -> str:
+        return self.label + self.text
 
 
 @dataclass(frozen=True)
@@ -23,16 +29,16 @@ class Letter:
     issuing_unit: str
     document_number: str
     title: str
+    title_lines: tuple[str, ...]  # the title broken for print (balanced, at word boundaries)
     addressee: str  # with the full-width colon
     body: tuple[Para, ...]
     closing: str  # 特此函复。
     signature: str
     date: str
-    note: str  # validity
-    copies: str | None  # 抄送：…。
-    printed_by: str
-    printed_date: str  # …印发
-    verification: tuple[str, ...]
+    notes: tuple[str, ...]  # 附注: the validity, and where and by what to verify the letter
+    copies: str | None  # 抄送：…。 (the 版记 of the letter format: no 印发 line)
+    verification: tuple[str, ...]  # full verification data (QR code, PDF metadata, HTML)
+    verify_url: str | None  # where the QR code leads: the verify page for this letter
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -78,12 +84,45 @@ def _sentence(text: str) -> str:
     return text + "。"
 
 
-def _fact(number: int, text: str, basis: str | None) -> str:
+def _fact(number: int, text: str, basis: str | None) -> Para:
     body = text.strip().rstrip("。；;.")
     label = f"（{chinese_numeral(number)}）"
     if basis and basis.strip():
-        return f"{label}{body}（依据：{basis.strip()}）。"
-    return f"{label}{body}。"
+        return Para("fact", f"{body}（依据：{basis.strip()}）。", label)
+    return Para("fact", f"{body}。", label)
+
+
+# Where a title may break (GB/T 9704-2012 §7.3.1: 回行时词意完整，排列对称): after these words.
+_TITLE_BREAKS = ("同志", "拟任职务", "关于", "有限公司", "职务")
+TITLE_LINE_CHARS = 20  # 2号 (22 pt) characters in the 156 mm text block
+
+
+def title_lines(title: str, width: int = TITLE_LINE_CHARS) -> tuple[str, ...]:
+    """The title in balanced lines: one line when it leaves a character of air at each side,
+    else the fewest lines that fit, each break where the lengths come out most even — at a
+    word boundary (after one of `_TITLE_BREAKS`) when one lies within 1.5 characters of that."""
+    if len(title) <= width - 2:
+        return (title,)
+    words = {i + len(w) for w in _TITLE_BREAKS for i in _find_all(title, w)}
+    lines: list[str] = []
+    start, count = 0, max(2, -(-len(title) // width))
+    while count > 1:
+        left = len(title) - start
+        target = start + left / count
+        fits = [start + i for i in range(1, left) if i <= width and left - i <= width * (count - 1)]
+        near = [i for i in fits if i in words and abs(i - target) <= 1.5]
+        cut = min(near or fits, key=lambda i: abs(i - target))
+        lines.append(title[start:cut])
+        start, count = cut, count - 1
+    return (*lines, title[start:])
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    found, start = [], text.find(word)
+    while start >= 0:
+        found.append(start)
+        start = text.find(word, start + 1)
+    return found
 
 
 @dataclass(frozen=True)
@@ -101,6 +140,9 @@ class LogSeal:
             f"审计日志：第{self.index}条，检查点（{self.tree_size}条）根哈希 {self.root_hash[:32]}",
             f"核验：{self.verify_url}",
         )
+
+
+VERIFY_CODE_CHARS = 16  # of the content SHA-256, printed in the 附注 (the QR code has it all)
 
 
 def compose(doc: OpinionDocument, seal: LogSeal | None = None) -> Letter:
@@ -124,7 +166,7 @@ def compose(doc: OpinionDocument, seal: LogSeal | None = None) -> Letter:
         Para("heading", "二、核查情况"),
     ]
     if doc.facts:
-        body += [Para("fact", _fact(i, f.text, f.basis)) for i, f in enumerate(doc.facts, 1)]
+        body += [_fact(i, f.text, f.basis) for i, f in enumerate(doc.facts, 1)]
     else:
         body.append(Para("text", "经核查，未发现需要说明的安全生产有关情况。"))
     body += [
@@ -143,20 +185,23 @@ def compose(doc: OpinionDocument, seal: LogSeal | None = None) -> Letter:
     copies = None
     if doc.copies_to:
         copies = "抄送：" + "，".join(c.strip() for c in doc.copies_to) + "。"
-    printed_on = doc.printed_on or doc.issued_on
+    code = doc.content_sha256[:VERIFY_CODE_CHARS]
     return Letter(
         issuing_unit=doc.issuing_unit,
         document_number=doc.document_number,
         title=doc.title,
+        title_lines=title_lines(doc.title),
         addressee=doc.addressee + "：",
         body=tuple(body),
         closing="特此函复。",
         signature=doc.issuing_unit,
         date=chinese_date(doc.issued_on),
-        note=f"（本意见有效期至{chinese_date(doc.valid_until)}）",
+        notes=(
+            f"（本意见有效期至{chinese_date(doc.valid_until)}）",
+            f"（核验码{code}，可扫描二维码核验）",
+        ),
         copies=copies,
-        printed_by=doc.issuing_unit,
-        printed_date=f"{chinese_date(printed_on)}印发",
+        verify_url=seal.verify_url if seal else None,
         verification=(
             f"文号：{doc.document_number}　决定编号：{doc.decision_id}",
             f"规则：{doc.rulebook}",

@@ -1,14 +1,15 @@
-"""Render an issued opinion (`OpinionDocument`) as an HTML page (the PDF is in `pdf`).
+"""Render an issued opinion (`OpinionDocument`) as an HTML page (the PDF is typeset by Typst:
+`typeset`, `letter.typ`).
 
-Both follow the national letter format GB/T 9704-2012 《党政机关公文格式》 as far as a generated
-document can: the issuing unit's name in red centred at the top (发文机关标志), the document
-number under it, a red rule, the title, the addressee with a full-width colon, the body, the
-signature and the date in Arabic numerals, a note, and the colophon (抄送 / 印发) at the foot of
-the last page. A small verification block closes the letter: document number, decision id,
-rulebook and the SHA-256 of the canonical content (`OpinionDocument.content_sha256`).
+Both follow the letter format of GB/T 9704-2012 《党政机关公文格式》 (§10.1 信函格式): the
+issuing unit's name in red centred at the top (发文机关标志) over a red double rule, the
+document number at the right under it, the title, the addressee with a full-width colon, the
+body, the signature and the date in Arabic numerals, the 附注 (validity; a verify code), the
+QR code of the verification data (document number, decision id, rulebook, the SHA-256 of the
+canonical content, the audit-log place) and, last, the 版记 (抄送, no 印发 line).
 
 The text of the letter is composed once (`letter.compose`) and laid out twice — here as HTML,
-in `pdf` as a PDF — so both always carry the same content in the same order. Both renderers are
+in `letter.typ` as a PDF — so both always carry the same content in the same order. Both are
 deterministic: the same document gives the same string / the same bytes.
 """
 
@@ -18,6 +19,7 @@ import html
 
 from app.consultations.document import OpinionDocument
 from app.consultations.letter import LogSeal, compose
+from app.consultations.qr import qr_svg
 
 __all__ = ["render_html"]
 
@@ -42,8 +44,11 @@ body {
   font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", STZhongsong, "华文中宋", "Noto Serif SC",
     "Source Han Serif SC", SimSun, serif;
 }
-.doc-number { margin: 28pt 0 0; }
-.red-rule { margin: 4mm 0 0; border: 0; border-top: 0.6mm solid #d0000f; height: 0; }
+.doc-number { margin: 3mm 0 0; text-align: right; }
+.red-rule {
+  margin: 4mm -8mm 0; border: 0; height: 1.3mm;
+  border-top: 0.8mm solid #d0000f; border-bottom: 0.26mm solid #d0000f;
+}
 .title {
   margin: 56pt 0 28pt; text-align: center; font-size: 22pt; line-height: 1.45;
   font-weight: bold;
@@ -52,23 +57,25 @@ body {
 }
 .addressee, .body p, .closing, .note { margin: 0; }
 .body p, .closing { text-indent: 2em; text-align: justify; }
-.body h2 { margin: 0; text-indent: 2em; font-size: 16pt; font-weight: bold; }
+.body h2 {
+  margin: 0; text-indent: 2em; font-size: 16pt; font-weight: normal;
+  font-family: SimHei, "黑体", "Noto Sans SC", "Source Han Sans SC", sans-serif;
+}
+.body .label { font-family: KaiTi, "楷体", "KaiTi_GB2312", STKaiti, "Noto Serif SC", serif; }
 .signature { margin: 28pt 2em 0 0; text-align: right; }
 .signature-block { display: inline-block; text-align: left; }
 .signature-date { padding-left: 2em; }
-.note { margin-top: 28pt; text-indent: 2em; }
-.colophon {
-  margin-top: 56pt; font-size: 14pt; line-height: 1.6;
-  border-top: 0.35mm solid #000; border-bottom: 0.35mm solid #000;
-}
-.colophon p { margin: 0; padding: 1mm 1em; }
-.colophon .copies { border-bottom: 0.25mm solid #000; padding-left: 4em; text-indent: -3em; }
-.printing { display: flex; justify-content: space-between; }
+.notes { margin-top: 0; }
+.notes p { margin: 0; text-indent: 2em; }
 .verification {
-  margin: 3mm 0 0; color: #555; font-size: 9pt; line-height: 1.5;
-  font-family: "Noto Serif SC", "Source Han Serif SC", SimSun, serif; word-break: break-all;
+  display: flex; gap: 4mm; align-items: flex-end; margin: 14pt 0 0; color: #555;
+  font-size: 9pt; line-height: 1.5; word-break: break-all;
+  font-family: "Noto Serif SC", "Source Han Serif SC", SimSun, serif;
 }
+.verification svg { flex: none; width: 20mm; height: 20mm; }
 .verification p { margin: 0; }
+.colophon { margin-top: 28pt; font-size: 14pt; line-height: 1.6; }
+.colophon p { margin: 0; padding-left: 4em; text-indent: -3em; }
 @media print {
   html { background: none; }
   .letter { width: auto; min-height: 0; margin: 0; padding: 0; box-shadow: none; }
@@ -109,6 +116,9 @@ def render_html(doc: OpinionDocument, seal: LogSeal | None = None) -> str:
     for para in letter.body:
         if para.kind == "heading":
             out.append(f"<h2>{_e(para.text)}</h2>")
+        elif para.label:
+            label = f'<span class="label">{_e(para.label)}</span>'
+            out.append(f'<p class="{para.kind}">{label}{_e(para.text)}</p>')
         else:
             out.append(f'<p class="{para.kind}">{_e(para.text)}</p>')
     out += [
@@ -118,18 +128,23 @@ def render_html(doc: OpinionDocument, seal: LogSeal | None = None) -> str:
         f'<div class="signature-unit">{_e(letter.signature)}</div>',
         f'<div class="signature-date">{_e(letter.date)}</div>',
         "</div></div>",
-        f'<p class="note">{_e(letter.note)}</p>',
-        '<footer class="colophon">',
-    ]
-    if letter.copies:
-        out.append(f'<p class="copies">{_e(letter.copies)}</p>')
-    out += [
-        f'<p class="printing"><span>{_e(letter.printed_by)}</span>'
-        f"<span>{_e(letter.printed_date)}</span></p>",
-        "</footer>",
-        '<div class="verification">',
+        '<div class="notes">',
+        *(f"<p>{_e(note)}</p>" for note in letter.notes),
+        "</div>",
+        '<aside class="verification">',
+        qr_svg(letter),
+        "<div>",
         *(f"<p>{_e(line)}</p>" for line in letter.verification),
         "</div>",
+        "</aside>",
+    ]
+    if letter.copies:  # the 版记, last
+        out += [
+            '<footer class="colophon">',
+            f'<p class="copies">{_e(letter.copies)}</p>',
+            "</footer>",
+        ]
+    out += [
         "</article>",
         "</body>",
         "</html>",

@@ -3,23 +3,24 @@ database needed."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
+import pypdf
 import pytest
 
 from app.consultations import letter
 from app.consultations.document import FactLine
-from app.consultations.pdf import render_pdf
 from app.consultations.render import render_html
+from app.consultations.typeset import render_pdf
 from tests.consultations.letters import (
     LONG_FACT,
     defer,
     no_objection,
     objection,
     overridden,
-    pdf_pages,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -100,13 +101,13 @@ def test_html_carries_the_letter_in_gbt_9704_order() -> None:
         "特此函复。",
         "泸州市应急管理局",
         "2026年11月28日",
-        "本意见有效期至2027年5月28日",
-        "抄送：泸州市人民政府国有资产监督管理委员会。",
-        "2026年11月28日印发",
+        "（本意见有效期至2027年5月28日）",
+        f"（核验码{doc.content_sha256[:16]}，可扫描二维码核验）",
         "文号：泸应急意〔2026〕12号",
         "决定编号：0b7f0a0e-8c1e-4c55-9a36-0b8a2c4c1f11",
         "规则：soe_head_appointment@2026.1",
         f"内容摘要（SHA-256）：{doc.content_sha256}",
+        "抄送：泸州市人民政府国有资产监督管理委员会。",  # the 版记, last
     ]
     position = 0
     for piece in expected_in_order:
@@ -140,7 +141,8 @@ def test_html_variants() -> None:
     assert "经核查，未发现需要说明的安全生产有关情况。" in clean
     assert "（一）" not in clean
     assert "抄送" not in clean  # no copies, no 抄送 line
-    assert "2026年11月28日印发" in clean  # printing date defaults to the date of the letter
+    assert "印发" not in clean  # 信函格式: no 印发机关 / 印发日期 in the 版记
+    assert clean.count("<svg") == 1  # the QR code of the verification data
 
     assert "意见为：暂缓。" in render_html(defer())
 
@@ -191,7 +193,8 @@ def test_content_hash_is_stable_and_covers_printed_fields() -> None:
     assert objection(valid_until=date(2027, 5, 29)).content_sha256 != digest
     # … the exact time of issue (PDF metadata only) does not.
     assert objection(issued_at=datetime(2026, 11, 28, 8, tzinfo=UTC)).content_sha256 == digest
-    assert f"内容摘要（SHA-256）：{digest}" in "".join(pdf_pages(render_pdf(doc)))
+    keywords = pypdf.PdfReader(io.BytesIO(render_pdf(doc))).metadata["/Keywords"]
+    assert f"内容摘要（SHA-256）：{digest}" in str(keywords)
 
 
 # --------------------------------------------------------------------------------------------
