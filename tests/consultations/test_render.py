@@ -13,6 +13,7 @@ import pytest
 
 from app.consultations import letter
 from app.consultations.document import FactLine
+from app.consultations.letter import TITLE_LINE_CHARS, title_lines
 from app.consultations.render import render_html
 from app.consultations.typeset import render_pdf
 from tests.consultations.letters import (
@@ -208,3 +209,37 @@ def test_content_hash_is_stable_and_covers_printed_fields() -> None:
 )
 def test_chinese_numerals(n: int, numeral: str) -> None:
     assert letter.chinese_numeral(n) == numeral
+
+
+# --------------------------------------------------------------------------------------------
+# The title's lines (GB/T 9704-2012 §7.3.1: 回行时词意完整，排列对称，长短适宜)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "lines"),
+    [
+        ("关于张明同志安全生产情况的意见", ("关于张明同志安全生产情况的意见",)),
+        # 19 characters would fill the line: two lines, broken after the word, not mid-word
+        ("关于张明同志拟任职务安全生产情况的意见", ("关于张明同志拟任职务", "安全生产情况的意见")),
+        (
+            "关于欧阳明华同志拟任职务安全生产情况的意见",
+            ("关于欧阳明华同志拟任职务", "安全生产情况的意见"),
+        ),
+        # no word boundary near the middle: the most even split
+        (
+            "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉",
+            ("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未申酉"),
+        ),
+    ],
+)
+def test_title_lines_are_balanced_at_word_boundaries(title: str, lines: tuple[str, ...]) -> None:
+    assert title_lines(title) == lines
+
+
+def test_long_titles_take_as_few_lines_as_fit() -> None:
+    title = "关于泸州市兴泸投资集团有限公司总经理张明同志拟任泸州市兴泸投资集团有限公司董事长职务"
+    lines = title_lines(title)
+    assert "".join(lines) == title
+    assert len(lines) == 3 and all(len(line) <= TITLE_LINE_CHARS for line in lines)
+    assert max(map(len, lines)) - min(map(len, lines)) <= 3
