@@ -25,12 +25,14 @@ __all__ = ["render_html"]
 
 
 _CSS = """\
-@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+@page { size: A4; margin: 37mm 26mm 35mm 28mm;
+  @bottom-center { content: "— " counter(page) " —"; font-size: 14pt; } }
+@page :first { @bottom-center { content: none; } }
 * { box-sizing: border-box; }
 html { background: #eee; }
 body {
   margin: 0; color: #000;
-  font-family: FangSong, "FangSong_GB2312", "仿宋", STFangsong, "Noto Serif SC",
+  font-family: "FandolFang R", FangSong, "FangSong_GB2312", "仿宋", STFangsong, "Noto Serif SC",
     "Source Han Serif SC", "Songti SC", SimSun, serif;
   font-size: 16pt; line-height: 28pt;
 }
@@ -41,7 +43,7 @@ body {
 .letterhead { text-align: center; }
 .issuer {
   margin: 0; color: #d0000f; font-size: 30pt; line-height: 1.3; font-weight: bold;
-  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", STZhongsong, "华文中宋", "Noto Serif SC",
+  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", FandolSong, STZhongsong, "Noto Serif SC",
     "Source Han Serif SC", SimSun, serif;
 }
 .doc-number { margin: 3mm 0 0; text-align: right; }
@@ -52,7 +54,7 @@ body {
 .title {
   margin: 56pt 0 28pt; text-align: center; font-size: 22pt; line-height: 1.45;
   font-weight: bold;
-  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", STZhongsong, "华文中宋", "Noto Serif SC",
+  font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", FandolSong, STZhongsong, "Noto Serif SC",
     "Source Han Serif SC", SimSun, serif;
 }
 .addressee, .body p, .closing, .note { margin: 0; }
@@ -61,7 +63,9 @@ body {
   margin: 0; text-indent: 2em; font-size: 16pt; font-weight: normal;
   font-family: SimHei, "黑体", "Noto Sans SC", "Source Han Sans SC", sans-serif;
 }
-.body .label { font-family: KaiTi, "楷体", "KaiTi_GB2312", STKaiti, "Noto Serif SC", serif; }
+.body .label {
+  font-family: FandolKai, KaiTi, "楷体", "KaiTi_GB2312", STKaiti, "Noto Serif SC", serif;
+}
 .signature { margin: 28pt 2em 0 0; text-align: right; }
 .signature-block { display: inline-block; text-align: left; }
 .signature-date { padding-left: 2em; }
