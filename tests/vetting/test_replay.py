@@ -143,7 +143,7 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
     books = app.state.rulebooks
     old = books.by_id["cn-sichuan-luzhou-2018"]
     text = books.texts[old.sha256]
-    newer = text.replace('version = "1.1.0"', 'version = "1.2.0"').replace(
+    newer = text.replace('version = "1.2.0"', 'version = "1.3.0"').replace(
         'months = 12 },\n  { purposes = ["commendation"',
         'months = 18 },\n  { purposes = ["commendation"',
         1,
@@ -164,7 +164,7 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
         books.by_id[old.id] = old
     assert stored["identical"] is True and stored["rulebook_changed"] is True
     assert current["identical"] is False
-    assert current["replayed_with"]["version"] == "1.2.0"
+    assert current["replayed_with"]["version"] == "1.3.0"
     paths = [d["path"] for d in current["differences"]]
     assert any("rulebook" in p for p in paths)
     assert any("blocks_until" in p for p in paths) or "eligible_from" in paths

@@ -30,6 +30,7 @@ from app.vetting.rules.record_rules import (
     failed_investigations,
     grade_caps,
     lifetime_note,
+    rules_in_force,
     unit_assessment_fails,
 )
 from app.vetting.rules.rulebook_model import Rulebook
@@ -55,7 +56,10 @@ def evaluate(
     if purpose is Purpose.SOE_HEAD_APPOINTMENT and facts.target is None:
         raise ValueError("soe_head_appointment needs facts.target (the enterprise to head)")
     ctx = EvalContext(facts, purpose, as_of, rulebook)
-    findings = sort_findings(_all_findings(ctx))
+    # Outside the rulebook's period in force its rules are not applied at all: the one finding
+    # says so, and the decision is pending (the rules of that day are not loaded).
+    outside = rules_in_force(ctx)
+    findings = [outside] if outside is not None else sort_findings(_all_findings(ctx))
     outcome = outcome_of(findings)
     return made_fast(
         Decision,

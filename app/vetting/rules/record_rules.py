@@ -22,6 +22,7 @@ from app.vetting.rules.decision import Evidence, Finding, PostRef
 from app.vetting.rules.facts import AssessmentFact, CaseFact, ContributionFact
 from app.vetting.rules.messages import (
     accident_values,
+    date_texts,
     date_values,
     en_text,
     labelled,
@@ -295,3 +296,26 @@ def lifetime_note(ctx: EvalContext) -> MaybeFinding:
     latest = max(events, key=lambda e: (e.effective_date, str(e.id)), default=None)
     evidence = Evidence("status_event", None if latest is None else latest.id)
     return ctx.finding(use, evidence, labelled("status", status))
+
+
+def rules_in_force(ctx: EvalContext) -> MaybeFinding:
+    """The rulebook's period in force (its `effective_from`, `effective_until`): a decision dated
+    outside it is held, saying so, rather than judged by rules that did not govern that day or
+    by rules invented in their place (the rules of that day are not loaded)."""
+    book = ctx.rulebook
+    until = book.effective_until
+    if book.effective_from <= ctx.as_of and (until is None or ctx.as_of <= until):
+        return None
+    use = ctx.use(ids.HOLD_RULES_NOT_IN_FORCE)
+    if use is None:
+        return None
+    start_en, start_zh = date_texts(book.effective_from)
+    if until is None:
+        period = {"in_force_zh": f"{start_zh}起施行", "in_force_en": f"from {start_en}"}
+    else:
+        until_en, until_zh = date_texts(until)
+        period = {
+            "in_force_zh": f"{start_zh}至{until_zh}",
+            "in_force_en": f"from {start_en} to {until_en}",
+        }
+    return ctx.finding(use, Evidence("rulebook", None), period)

@@ -35,6 +35,9 @@ HOLD_CASE_UNDER_INVESTIGATION = "hold.case_under_investigation"
 HOLD_ACCIDENT_UNDER_INVESTIGATION = "hold.accident_under_investigation"
 HOLD_ANNUAL_ASSESSMENT_MISSING = "hold.annual_assessment_missing"
 HOLD_CRIMINAL_PENALTY_COMPLETION_MISSING = "hold.criminal_penalty_completion_missing"
+# The decision date lies outside the rulebook's period in force: the rules of that day are not
+# loaded, and the engine does not apply others in their place.
+HOLD_RULES_NOT_IN_FORCE = "hold.rules_not_in_force"
 
 
 def leniency_note(leniency: Leniency) -> str:
@@ -77,6 +80,7 @@ ALL_RULE_IDS: frozenset[str] = frozenset(
         HOLD_ACCIDENT_UNDER_INVESTIGATION,
         HOLD_ANNUAL_ASSESSMENT_MISSING,
         HOLD_CRIMINAL_PENALTY_COMPLETION_MISSING,
+        HOLD_RULES_NOT_IN_FORCE,
         *(leniency_note(le) for le in Leniency),
         NOTE_LIFETIME_ACCOUNTABILITY,
         NOTE_REVOKED_CASE_IGNORED,

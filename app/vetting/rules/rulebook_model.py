@@ -78,6 +78,8 @@ MESSAGE_PLACEHOLDERS = frozenset(
         "status_en",
         "basis_zh",
         "basis_en",
+        "in_force_zh",
+        "in_force_en",
     }
 )
 
