@@ -178,10 +178,23 @@ class RulebookSummary(BaseModel):
     rules: int
 
 
+class MonthsChangeOut(BaseModel):
+    effective_from: date = Field(description="Periods that start counting on or after this day.")
+    months: int
+    basis: str = Field(description="The citation (a key of the rulebook's citations).")
+
+
 class PeriodOut(BaseModel):
     kind: str
-    months: int | None = None
+    months: int | None = Field(
+        default=None, description="The length; before the first change when there are changes."
+    )
     years_after: int | None = None
+    changes: list[MonthsChangeOut] | None = Field(
+        default=None,
+        description="Later lengths, each with its date and citation: a period takes the length "
+        "in force on the day it starts counting (a change never alters a running period).",
+    )
 
 
 class BlockOut(BaseModel):

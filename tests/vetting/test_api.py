@@ -139,5 +139,10 @@ async def test_rulebooks_are_published_without_a_key(api: Api) -> None:
     detail = (await api.http.get("/v1/rulebooks/cn-sichuan-luzhou-2018")).json()
     veto = next(r for r in detail["rules"] if r["rule_id"] == "veto.one_vote")
     assert "第二十条" in veto["basis"]
-    assert veto["blocks"][0]["period"] == {"kind": "months", "months": 12, "years_after": None}
+    assert veto["blocks"][0]["period"] == {
+        "kind": "months",
+        "months": 12,
+        "years_after": None,
+        "changes": None,
+    }
     assert (await api.http.get("/v1/rulebooks/nope")).status_code == 404

@@ -48,20 +48,54 @@ HOLDING_KINDS = frozenset({PeriodKind.WHILE_RUNNING, PeriodKind.UNTIL_RECORDED})
 
 
 @dataclass(frozen=True)
+class MonthsChange:
+    """A period's length as changed by a later text: `months` for periods that start counting
+    on or after `effective_from`, with the citation of the text that changed it."""
+
+    effective_from: date
+    months: int
+    basis: str  # a citation key of the rulebook
+
+
+@dataclass(frozen=True)
 class Period:
     kind: PeriodKind
-    months: int = 0
+    months: int = 0  # before the first change (or always, without changes)
     years_after: int = 0
+    changes: tuple[MonthsChange, ...] = ()  # in date order
 
     @property
     def is_empty(self) -> bool:
         """A zero-month period is how a rulebook switches a block off (e.g. 通报 → promotion)."""
-        return self.kind is PeriodKind.MONTHS and self.months == 0
+        return (
+            self.kind is PeriodKind.MONTHS
+            and self.months == 0
+            and all(c.months == 0 for c in self.changes)
+        )
+
+    def months_at(self, anchor: date) -> int:
+        """The length for a period that starts counting on `anchor`: the value in force that day
+        (a change applies to periods that start on or after its date, never to running ones)."""
+        months = self.months
+        for change in self.changes:
+            if change.effective_from > anchor:
+                break
+            months = change.months
+        return months
 
     def describe(self) -> dict[str, object]:
         described: dict[str, object] = {"kind": self.kind.value}
         if self.kind in (PeriodKind.MONTHS, PeriodKind.PROBATION_PLUS_MONTHS):
             described["months"] = self.months
+            if self.changes:
+                described["changes"] = [
+                    {
+                        "effective_from": c.effective_from.isoformat(),
+                        "months": c.months,
+                        "basis": c.basis,
+                    }
+                    for c in self.changes
+                ]
         if self.kind is PeriodKind.CALENDAR_YEAR:
             described["years_after"] = self.years_after
         return described
@@ -109,9 +143,11 @@ def period_end(
     """
     match period.kind:
         case PeriodKind.MONTHS:
-            return last_blocked_day(anchor, period.months)
+            months = period.months_at(anchor) if period.changes else period.months
+            return last_blocked_day(anchor, months)
         case PeriodKind.PROBATION_PLUS_MONTHS:
-            return last_blocked_day(anchor, extra_months + period.months)
+            months = period.months_at(anchor) if period.changes else period.months
+            return last_blocked_day(anchor, extra_months + months)
         case PeriodKind.CALENDAR_YEAR:
             return end_of_calendar_year(anchor, period.years_after)
         case PeriodKind.WHILE_RUNNING:

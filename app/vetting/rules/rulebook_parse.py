@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -21,7 +21,13 @@ from app.domain.enums import (
     SafetyRole,
     SeedSystem,
 )
-from app.vetting.rules.periods import BLOCKING_KINDS, HOLDING_KINDS, Period, PeriodKind
+from app.vetting.rules.periods import (
+    BLOCKING_KINDS,
+    HOLDING_KINDS,
+    MonthsChange,
+    Period,
+    PeriodKind,
+)
 from app.vetting.rules.rule_ids import ALL_RULE_IDS
 from app.vetting.rules.rulebook_model import MESSAGE_PLACEHOLDERS, Block, Rule, Rulebook, Settings
 
@@ -70,7 +76,7 @@ def _enum_set(kind: type[E], values: list[Any], what: str, where: str) -> frozen
     return frozenset(_enum(kind, v, what, where) for v in values)
 
 
-def _period(entry: Mapping[str, Any], where: str) -> Period:
+def _period(entry: Mapping[str, Any], citations: Mapping[str, str], where: str) -> Period:
     kind = _enum(PeriodKind, entry.get("period"), "period kind", where)
     months = 0
     if kind in MONTH_KINDS:
@@ -78,7 +84,40 @@ def _period(entry: Mapping[str, Any], where: str) -> Period:
         if months < 0:
             raise RulebookError(f"{where}: months must not be negative")
     years_after = _require(entry, "years_after", int, where) if "years_after" in entry else 0
-    return Period(kind=kind, months=months, years_after=years_after)
+    changes = _changes(entry, kind, citations, where) if "changes" in entry else ()
+    return Period(kind=kind, months=months, years_after=years_after, changes=changes)
+
+
+def _changes(
+    entry: Mapping[str, Any], kind: PeriodKind, citations: Mapping[str, str], where: str
+) -> tuple[MonthsChange, ...]:
+    """`changes = [{ from = DATE, months = N, basis = "citation key" }, ...]`: a period's length
+    as later texts changed it, each with its date and citation, in date order."""
+    if kind not in MONTH_KINDS:
+        raise RulebookError(f"{where}: changes apply to month periods only, not {kind.value!r}")
+    entries = entry["changes"]
+    if not isinstance(entries, list) or not entries:
+        raise RulebookError(f"{where}: changes must be a non-empty list of tables")
+    found: list[MonthsChange] = []
+    for item in entries:
+        if not isinstance(item, dict):
+            raise RulebookError(f"{where}: every change must be a table {{from, months, basis}}")
+        unknown = sorted(set(item) - {"from", "months", "basis"})
+        if unknown:
+            raise RulebookError(f"{where}: unknown keys in a change: {unknown}")
+        start = _require(item, "from", date, where)
+        if isinstance(start, datetime):
+            raise RulebookError(f"{where}: a change's 'from' must be a date, not a date-time")
+        months = _require(item, "months", int, where)
+        if months < 0:
+            raise RulebookError(f"{where}: months must not be negative")
+        key = _require(item, "basis", str, where)
+        if key not in citations:
+            raise RulebookError(f"{where}: a change's basis names an unknown citation {key!r}")
+        if found and start <= found[-1].effective_from:
+            raise RulebookError(f"{where}: changes must be in strictly increasing date order")
+        found.append(MonthsChange(start, months, key))
+    return tuple(found)
 
 
 def _purposes(value: Any, where: str) -> tuple[Purpose, ...]:
@@ -89,13 +128,17 @@ def _purposes(value: Any, where: str) -> tuple[Purpose, ...]:
     return tuple(_enum(Purpose, p, "purpose", where) for p in value)
 
 
-def _blocks(rule: Mapping[str, Any], effect: Effect, where: str) -> tuple[Block, ...]:
+def _blocks(
+    rule: Mapping[str, Any], effect: Effect, citations: Mapping[str, str], where: str
+) -> tuple[Block, ...]:
     entries = _require(rule, "blocks", list, where)
     if not entries:
         raise RulebookError(f"{where}: blocks must not be empty")
     if not all(isinstance(e, dict) for e in entries):
         raise RulebookError(f"{where}: every block must be a table {{purposes, period, ...}}")
-    blocks = tuple(Block(_purposes(e.get("purposes"), where), _period(e, where)) for e in entries)
+    blocks = tuple(
+        Block(_purposes(e.get("purposes"), where), _period(e, citations, where)) for e in entries
+    )
     seen: list[Purpose] = [p for b in blocks for p in b.purposes]
     repeated = sorted({p.value for p in seen if seen.count(p) > 1})
     if repeated:
@@ -147,7 +190,7 @@ def parse_rule(table: Mapping[str, Any], citations: Mapping[str, str], source: s
         system=_enum(SeedSystem, table.get("system"), "system", where),
         basis_keys=keys,
         basis="；".join(citations[k] for k in keys),
-        blocks=_blocks(table, effect, where),
+        blocks=_blocks(table, effect, citations, where),
         message_zh=_template(message.get("zh"), f"{where} (zh)"),
         message_en=_template(message.get("en"), f"{where} (en)"),
     )
