@@ -128,7 +128,7 @@ def public_page(out: Path) -> None:
 
 
 def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/previews")
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/previews").resolve()
     out.mkdir(parents=True, exist_ok=True)
     letters(out)
     public_page(out)
