@@ -22,23 +22,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.consultations.letter import LogSeal  # noqa: E402
 from app.consultations.stamp import Stamp  # noqa: E402
 from app.consultations.typeset import font_paths, render_pages, render_pdf  # noqa: E402
 from app.domain.enums import AssessmentKind, AssessmentSubject  # noqa: E402
 from app.public.page import render_page  # noqa: E402
 from app.public.schemas import PublicResult, PublicResults  # noqa: E402
-from tests.consultations.letters import no_objection, objection  # noqa: E402
-
-SEAL = Stamp(
-    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">'
-    b'<circle cx="100" cy="100" r="94" fill="none" stroke="#e60012" stroke-width="8"/>'
-    b'<polygon points="100,55 111,88 146,88 118,108 128,141 100,121 72,141 82,108 54,88 89,88"'
-    b' fill="#e60012"/><text x="100" y="172" font-size="22" text-anchor="middle" fill="#e60012">'
-    b"SPECIMEN</text></svg>",
-    "image/svg+xml",
+from tests.consultations.letters import (  # noqa: E402
+    LOG_SEAL,
+    SEAL_SVG,
+    no_objection,
+    objection,
 )
-LOG = LogSeal(41, 42, "ab" * 32, "https://vetting.example.gov.cn/v1/opinions/verify?number=x")
+
+SEAL = Stamp(SEAL_SVG, "image/svg+xml")
 
 
 def letters(out: Path) -> None:
@@ -48,13 +44,13 @@ def letters(out: Path) -> None:
         "letter-sealed": (no_objection(), SEAL),
     }
     for name, (doc, stamp) in cases.items():
-        for number, png in enumerate(render_pages(doc, LOG, stamp, ppi=110)[:2], 1):
+        for number, png in enumerate(render_pages(doc, LOG_SEAL, stamp, ppi=110)[:2], 1):
             (out / f"{name}-page{number}.png").write_bytes(png)
-    render_pdf(objection(), LOG)  # warm: fonts read once per process
+    render_pdf(objection(), LOG_SEAL)  # warm: fonts read once per process
     runs = 10
     start = time.perf_counter()
     for _ in range(runs):
-        render_pdf(objection(), LOG)
+        render_pdf(objection(), LOG_SEAL)
     print(f"letter render (PDF, 2 pages, warm): {(time.perf_counter() - start) / runs:.3f} s")
 
 

@@ -7,6 +7,7 @@ verification data that the QR code carries."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,10 +19,6 @@ class Para:
     kind: Literal["heading", "text", "fact"]
     text: str
     label: str = ""  # a fact's number, （一）, set apart from its text (楷体 in print)
-
-    @property
-    def full(self) -> str:
-        return self.label + self.text
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ def title_lines(title: str, width: int = TITLE_LINE_CHARS) -> tuple[str, ...]:
     word boundary (after one of `_TITLE_BREAKS`) when one lies within 1.5 characters of that."""
     if len(title) <= width - 2:
         return (title,)
-    words = {i + len(w) for w in _TITLE_BREAKS for i in _find_all(title, w)}
+    words = {m.end() for w in _TITLE_BREAKS for m in re.finditer(re.escape(w), title)}
     lines: list[str] = []
     start, count = 0, max(2, -(-len(title) // width))
     while count > 1:
@@ -115,14 +112,6 @@ def title_lines(title: str, width: int = TITLE_LINE_CHARS) -> tuple[str, ...]:
         lines.append(title[start:cut])
         start, count = cut, count - 1
     return (*lines, title[start:])
-
-
-def _find_all(text: str, word: str) -> list[int]:
-    found, start = [], text.find(word)
-    while start >= 0:
-        found.append(start)
-        start = text.find(word, start + 1)
-    return found
 
 
 @dataclass(frozen=True)

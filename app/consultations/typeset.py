@@ -68,7 +68,6 @@ def _inputs(doc: OpinionDocument, seal: LogSeal | None, stamp: Stamp | None) -> 
     data = asdict(letter)
     data["qr"] = qr_svg(letter)
     data["stamp"] = stamp.svg() if stamp else None
-    data["verification"] = list(letter.verification)
     return {"letter": json.dumps(data, ensure_ascii=False)}
 
 
@@ -102,7 +101,7 @@ def render_pages(
     stamp: Stamp | None = None,
     ppi: float = 96,
 ) -> list[bytes]:
-    """The letter's pages as PNG images (for review: `make letter-previews`, and tests)."""
+    """The letter's pages as PNG images (for review: `make previews`, and tests)."""
     inputs = _inputs(doc, seal, stamp)
     out = _compiler().compile(_TEMPLATE, format="png", ppi=ppi, sys_inputs=inputs)
     return out if isinstance(out, list) else [out]  # type: ignore[list-item]

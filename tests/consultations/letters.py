@@ -10,12 +10,27 @@ from datetime import UTC, date, datetime
 import pypdf
 
 from app.consultations.document import FactLine, OpinionDocument
+from app.consultations.letter import LogSeal
 
 MM = 72 / 25.4
 LONG_FACT = (
     "该同志任泸州市兴泸投资集团有限公司总经理期间（2019年3月至2023年6月），所属泸州市某化工"
     "有限公司于2021年8月14日发生一起较大生产安全事故，造成3人死亡、2人受伤，直接经济损失约1260"
     "万元；经泸州市人民政府事故调查组调查认定为生产安全责任事故，该同志负有重要领导责任"
+)
+
+# Where an issued letter stands in the audit log, and a specimen seal (a red ring and star).
+LOG_SEAL = LogSeal(
+    index=41,
+    tree_size=42,
+    root_hash="ab" * 32,
+    verify_url="https://vetting.example.cn/v1/opinions/verify?number=%E6%B3%B8",
+)
+SEAL_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200">'
+    b'<circle cx="100" cy="100" r="94" fill="none" stroke="#e60012" stroke-width="8"/>'
+    b'<polygon points="100,55 111,88 146,88 118,108 128,141 100,121 72,141 82,108 54,88 89,88"'
+    b' fill="#e60012"/></svg>'
 )
 
 

@@ -19,12 +19,13 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from app.consultations.document import FactLine, OpinionDocument
-from app.consultations.letter import LogSeal
 from app.consultations.stamp import Stamp
 from app.consultations.typeset import font_paths, render_pages, render_pdf
 from tests.consultations.letters import (
+    LOG_SEAL,
     LONG_FACT,
     MM,
+    SEAL_SVG,
     defer,
     flat,
     no_objection,
@@ -36,18 +37,6 @@ from tests.consultations.letters import (
 PITCH = 225 / 22  # mm: 22 lines in the 225 mm text block
 CHAR = 156 / 28  # mm: 28 characters in the 156 mm text block
 RIGHT = 28 + 156  # mm: the text block's right edge
-LOG_SEAL = LogSeal(
-    index=41,
-    tree_size=42,
-    root_hash="ab" * 32,
-    verify_url="https://vetting.example.cn/v1/opinions/verify?number=%E6%B3%B8",
-)
-SEAL_SVG = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200">'
-    b'<circle cx="100" cy="100" r="94" fill="none" stroke="#e60012" stroke-width="8"/>'
-    b'<polygon points="100,55 111,88 146,88 118,108 128,141 100,121 72,141 82,108 54,88 89,88"'
-    b' fill="#e60012"/></svg>'
-)
 
 
 @pytest.fixture(scope="module")

@@ -143,11 +143,9 @@ def period_end(
     """
     match period.kind:
         case PeriodKind.MONTHS:
-            months = period.months_at(anchor) if period.changes else period.months
-            return last_blocked_day(anchor, months)
+            return last_blocked_day(anchor, period.months_at(anchor))
         case PeriodKind.PROBATION_PLUS_MONTHS:
-            months = period.months_at(anchor) if period.changes else period.months
-            return last_blocked_day(anchor, extra_months + months)
+            return last_blocked_day(anchor, extra_months + period.months_at(anchor))
         case PeriodKind.CALENDAR_YEAR:
             return end_of_calendar_year(anchor, period.years_after)
         case PeriodKind.WHILE_RUNNING:
