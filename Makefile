@@ -67,9 +67,13 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python bench/run.py $(ARGS)
 
 # PNG renders of the opinion letter (objection, no objection, sealed; pages 1 and 2) and of the
-# public results page, for review (not committed): build/previews/. The page needs Chromium
-# (Debian: apt-get install chromium); without it the HTML is written and the PNG skipped.
+# public results page, for review (not committed): build/previews/. The page is screenshotted by
+# headless Chromium, installed from Debian's packages when missing and run as root; elsewhere
+# install it yourself (without it the page's HTML is written and its PNG skipped).
 previews: $(VENV)/.stamp-dev
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && echo "installing Chromium (Debian package chromium) for the page's screenshot" \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || true
 	$(BIN)/python scripts/previews.py build/previews
 
 bench-1m: $(VENV)/.stamp-dev
