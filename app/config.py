@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         "for throwaway demos only.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
+    fallback_rulebook: str = Field(
+        default="cn-national-2018",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,99}$",
+        description="The rulebook for a check whose target post and client have no "
+        "jurisdiction with a rulebook of its own (a deployment for one city may name the "
+        "city's). Its version in force on the check's date applies.",
+    )
     public_publisher: str = Field(
         default="泸州市安全生产委员会办公室",
         min_length=1,

@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(RequestContextMiddleware)
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
     app.state.log_signer = log_signer(settings)
-    app.state.rulebooks = Rulebooks.shipped()
+    app.state.rulebooks = Rulebooks.shipped(settings.fallback_rulebook)
     app.state.checks = CheckCoalescer(
         app.state.sessionmaker,
         app.state.cipher,

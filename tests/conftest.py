@@ -54,6 +54,8 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-for-the-suite-only-0123456789",
         # The suite's webhook receivers listen on loopback, which is otherwise refused.
         webhook_allowed_hosts=["127.0.0.1"],
+        # The suite is a Luzhou deployment: most of its org units carry no division code.
+        fallback_rulebook="cn-sichuan-luzhou-2018",
     )
 
 

@@ -31,6 +31,7 @@ def served(settings: Settings, command: Callable[[int], list[str]], probe: str) 
         "DATABASE_URL": settings.database_url or "",
         "VETTING_SECRET_KEY": settings.secret_key or "",
         "VETTING_LOG_LEVEL": "WARNING",
+        "VETTING_FALLBACK_RULEBOOK": settings.fallback_rulebook,
     }
     proc = subprocess.Popen(command(port), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -255,7 +255,8 @@ class Consultations:
             as_of=as_of,
             target_org_unit_id=target,
         )
-        results = await service.evaluate(await service.prepare({"draft": check}))
+        prepared = await service.prepare({"draft": check}, self.ctx.principal.org_unit_id)
+        results = await service.evaluate(prepared)
         result = results["draft"]
         if isinstance(result, AppError):
             raise result

@@ -32,7 +32,14 @@ from app.models.records import (
     Post,
     SupervisionItem,
 )
-from app.models.vetting import FactsPart, FactsSnapshot, RulebookText, VettingDecision
+from app.models.vetting import (
+    FactsPart,
+    FactsSnapshot,
+    RulebookActivation,
+    RulebookSubmission,
+    RulebookText,
+    VettingDecision,
+)
 from app.models.webhooks import (
     ImportBatch,
     WebhookAttempt,
@@ -72,6 +79,8 @@ __all__ = [
     "OrgUnitVersion",
     "OutboxEvent",
     "Post",
+    "RulebookActivation",
+    "RulebookSubmission",
     "RulebookText",
     "SupervisionItem",
     "VettingDecision",

@@ -29,6 +29,40 @@ class RulebookText(Base):
     first_used_at: Mapped[datetime] = tstz(server_default=func.now())
 
 
+class RulebookSubmission(Base):
+    """A rulebook version submitted through the API (a candidate): its exact text is in
+    rulebook_texts under `sha256`. Append-only; activation is a separate, logged row."""
+
+    __tablename__ = "rulebook_submissions"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("rulebook_texts.sha256"), primary_key=True)
+    rulebook_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    extends: Mapped[str | None] = mapped_column(String(100))
+    effective_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(2000))
+    submitted_at: Mapped[datetime] = tstz(server_default=func.now())
+    submitted_by: Mapped[UUID | None] = mapped_column(ForeignKey("api_clients.id"))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (
+        Index("uq_rulebook_submissions_version", "rulebook_id", "version", unique=True),
+    )
+
+
+class RulebookActivation(Base):
+    """A submitted version put in force from its effective date: explicit, logged, append-only
+    (every server loads the activated versions; decisions name the text they applied)."""
+
+    __tablename__ = "rulebook_activations"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("rulebook_submissions.sha256"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(2000))
+    activated_at: Mapped[datetime] = tstz(server_default=func.now())
+    activated_by: Mapped[UUID | None] = mapped_column(ForeignKey("api_clients.id"))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+
 class FactsPart(Base):
     """A unit's history as the rules read it (its accidents and safety-work assessments as
     known at some time), stored once by its sha256 and referred to by every split snapshot of a

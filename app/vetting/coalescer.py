@@ -113,7 +113,8 @@ class CheckCoalescer:
         async with unit_of_work(self.maker) as session:
             service = VettingService(session, self.cipher, self.rulebooks, self.timezone)
             items = {str(i): p.request for i, p in enumerate(group)}
-            results = await service.evaluate(await service.prepare(items))
+            clients = {str(i): p.ctx.principal.org_unit_id for i, p in enumerate(group)}
+            results = await service.evaluate(await service.prepare(items, clients))
             entries, events = [], []
             for i, pending in enumerate(group):
                 result = results[str(i)]

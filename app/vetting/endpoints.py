@@ -40,6 +40,8 @@ from app.vetting.schemas import (
     ReplayResult,
     RulebookDetail,
     RulebookSummary,
+    RulebookVersionOut,
+    Trace,
 )
 from app.vetting.service import Evaluated, VettingService, audit_summary
 
@@ -68,13 +70,49 @@ def _service(request: Request, session: Any, cipher: Any, settings: Any) -> Vett
     responses=ERRORS,
     operation_id="vetting_check",
 )
-async def vetting_check(body: CheckRequest, request: Request, ctx: Checker) -> Response:
+async def vetting_check(
+    body: CheckRequest,
+    request: Request,
+    ctx: Checker,
+    trace: Annotated[
+        bool,
+        Query(
+            description="Add `trace`: every rule, fired or why not, the facts and parameters it "
+            "read (as `GET /v1/vetting/decisions/{id}/trace` gives it)."
+        ),
+    ] = False,
+) -> Response:
     """Can this cadre be promoted / given an important post / commended / appointed as of
     `as_of`, and if not, why and from when? The decision is logged immutably and auditable
     before it is returned. Allowed for any `vetting:check` client whatever its jurisdiction:
     the record is lifetime."""
     checks: CheckCoalescer = request.app.state.checks
-    return _json(await checks.check(ctx, body), 201)
+    decision = await checks.check(ctx, body)
+    if trace:
+        async with request.app.state.sessionmaker() as session:
+            inputs = await replaying.stored_inputs(session, UUID(str(decision["decision_id"])))
+        decision = {**decision, "trace": _trace(inputs)}
+    return _json(decision, 201)
+
+
+def _trace(inputs: replaying.StoredInputs) -> dict[str, Any]:
+    return {"decision_id": str(inputs.row.id), **replaying.trace_of(inputs)}
+
+
+@router.get(
+    "/v1/vetting/decisions/{decision_id}/trace",
+    response_model=Trace,
+    responses=ERRORS,
+    operation_id="trace_vetting_decision",
+)
+async def trace_vetting_decision(decision_id: UUID, session: SessionDep, ctx: Checker) -> Response:
+    """Every rule the engine knows, for this decision: whether it fired, and if not why
+    (not in the rulebook, not for this purpose, switched off, no records, conditions not met,
+    rules not in force), with the condition it tests, the records it read (by id, as known at
+    the decision's `known_at`) and each parameter it read with its effective date and citation.
+    Recomputed from the decision's stored facts and rulebook text (zh + en)."""
+    await _visible_decision(session, ctx, decision_id)
+    return _json(_trace(await replaying.stored_inputs(session, decision_id)))
 
 
 @router.post(
@@ -111,7 +149,7 @@ async def _batch(
     service: VettingService, body: BatchRequest, request: Request, ctx: Context, limit: int
 ) -> Response:
     batch_id = uuid.uuid4()
-    prepared = await service.prepare(body.items)
+    prepared = await service.prepare(body.items, ctx.principal.org_unit_id)
     results, wire, summary = await service.evaluate_and_log(
         prepared, ctx, batch_id, "vetting_batch.evaluated", max_response_bytes=limit
     )
@@ -211,7 +249,7 @@ async def get_cadre_eligibility(
     except ValidationError as exc:
         invalid = field_errors(exc.errors(), prefix=("query",))
         raise Unprocessable("The query is not valid.", errors=invalid) from None
-    results = await service.evaluate(await service.prepare(items))
+    results = await service.evaluate(await service.prepare(items, ctx.principal.org_unit_id))
     errors = [r for r in results.values() if isinstance(r, AppError)]
     if errors:
         raise errors[0]
@@ -249,20 +287,34 @@ async def get_cadre_eligibility(
 async def list_rulebooks(request: Request) -> list[RulebookSummary]:
     """The rulebooks the service applies (published like an algorithm list; no key needed)."""
     books = _rulebooks(request)
-    return [
-        RulebookSummary(
-            id=r.id,
-            version=r.version,
-            title=r.title,
-            jurisdiction=r.jurisdiction,
-            effective_from=r.effective_from,
-            effective_until=r.effective_until,
-            sha256=r.sha256,
-            default=r.id == books.default_id,
-            rules=len(r.rules),
+    out = []
+    for rulebook_id, versions in sorted(books.versions.items()):
+        r = books.current(rulebook_id)
+        out.append(
+            RulebookSummary(
+                id=r.id,
+                version=r.version,
+                title=r.title,
+                jurisdiction=r.jurisdiction,
+                division_code=r.division_code,
+                extends=r.extends,
+                effective_from=r.effective_from,
+                effective_until=r.effective_until,
+                sha256=r.sha256,
+                default=r.id == books.fallback_id,
+                rules=len(r.rules),
+                versions=[
+                    RulebookVersionOut(
+                        version=v.version,
+                        effective_from=v.effective_from,
+                        effective_until=v.effective_until,
+                        sha256=v.sha256,
+                    )
+                    for v in versions
+                ],
+            )
         )
-        for r in books.by_id.values()
-    ]
+    return out
 
 
 @router.get(
@@ -272,9 +324,20 @@ async def list_rulebooks(request: Request) -> list[RulebookSummary]:
     operation_id="get_rulebook",
     tags=["rulebooks"],
 )
-async def get_rulebook(rulebook_id: str, request: Request) -> RulebookDetail:
-    """Every rule: id, effect, the seed's system, periods by purpose, citation, messages."""
-    rulebook = _rulebooks(request).find(rulebook_id)
+async def get_rulebook(
+    rulebook_id: str,
+    request: Request,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(description="The rules this rulebook stands for on this day (default: latest)."),
+    ] = None,
+) -> RulebookDetail:
+    """Every rule, merged over the rulebooks it extends: id, effect, the seed's system,
+    periods by purpose, citation, messages; and the layers it is made of."""
+    books = _rulebooks(request)
+    rulebook = books.find(rulebook_id)
     if isinstance(rulebook, AppError):
         raise NotFound(f"No rulebook {rulebook_id!r}.")
+    if as_of is not None:
+        rulebook = books.governing(rulebook_id, as_of)
     return RulebookDetail.model_validate(rulebook.describe())

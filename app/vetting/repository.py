@@ -177,6 +177,28 @@ async def org_units(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, An
     return {unit.id: unit for unit in (await session.execute(query)).scalars()}
 
 
+async def coded_ancestors(
+    session: AsyncSession, ids: Sequence[UUID]
+) -> dict[UUID, list[tuple[UUID, str]]]:
+    """For each org unit, it and its ancestors that have a division code, nearest first (one
+    query for all)."""
+    if not ids:
+        return {}
+    query = text(
+        """
+        SELECT u.id, a.id, a.division_code
+        FROM org_units u
+        JOIN org_units a ON a.id = ANY (u.path)
+        WHERE u.id = ANY (:ids) AND a.division_code IS NOT NULL
+        ORDER BY u.id, array_position(u.path, a.id) DESC
+        """
+    )
+    found: dict[UUID, list[tuple[UUID, str]]] = {unit: [] for unit in ids}
+    for unit, ancestor, code in await session.execute(query, {"ids": list(ids)}):
+        found[unit].append((ancestor, code))
+    return found
+
+
 async def existing_cadres(session: AsyncSession, ids: Sequence[UUID]) -> set[UUID]:
     if not ids:
         return set()

@@ -32,7 +32,10 @@ class CheckRequest(InputModel):
         description="The post's org unit; required for soe_head_appointment (a key SOE).",
     )
     rulebook: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
-        default=None, description="Rulebook id; default the service's default rulebook."
+        default=None,
+        description="Rulebook id, to apply that rulebook (its version in force on `as_of`). "
+        "Default: the rulebook of the target post's jurisdiction, else of the client's, else "
+        "the service's fallback (see `rulebook.resolved_by` in the decision).",
     )
 
     @model_validator(mode="after")
@@ -89,10 +92,116 @@ class FindingOut(BaseModel):
     labels: dict[str, str] = Field(description="Chinese labels of effect and system.")
 
 
+class LayerRefOut(BaseModel):
+    id: str
+    version: str
+    sha256: str = Field(description="SHA-256 of this layer's exact TOML text.")
+
+
+class ResolvedBy(BaseModel):
+    """Why this rulebook governed the decision."""
+
+    basis: Literal["requested", "target_org_unit", "client_jurisdiction", "fallback"] = Field(
+        description="The rulebook asked for by id; else the target post's org unit's "
+        "jurisdiction; else the requesting client's; else the deployment's fallback."
+    )
+    basis_zh: str
+    org_unit_id: UUID | None = Field(
+        description="The org unit whose division code chose the rulebook (walking up from the "
+        "target post's unit or the client's)."
+    )
+    division_code: str | None
+    rulebook_id: str = Field(
+        description="The jurisdiction's rulebook; on `as_of` its version in force, or its "
+        "parent's when its own was not yet in force, is `id`/`version` above."
+    )
+    message_zh: str
+    message_en: str
+
+
 class RulebookRefOut(BaseModel):
     id: str
     version: str
+    sha256: str = Field(
+        description="SHA-256 of the exact text applied: the layer's TOML, or for a layered "
+        "rulebook the envelope of all its layers' texts (root first)."
+    )
+    layers: list[LayerRefOut] = Field(
+        default_factory=list,
+        description="For a layered rulebook, every layer applied, root (national) first.",
+    )
+    resolved_by: ResolvedBy | None = Field(
+        default=None, description="Why this rulebook governed the decision (absent on replay)."
+    )
+
+
+class TraceText(BaseModel):
+    zh: str
+    en: str
+
+
+class TraceRecord(BaseModel):
+    record_kind: str
+    record_id: UUID
+
+
+class TraceParameter(BaseModel):
+    name: str = Field(
+        description="`period` (for this purpose), `period.months` (a dated "
+        "change of its length) or `settings.<name>`."
+    )
+    value: Any
+    effective_from: date = Field(
+        description="Since when the value holds: the effective date of the layer that stated "
+        "it, or of the dated change."
+    )
+    stated_in: str = Field(description="The rulebook (layer) that stated the value.")
+    basis: str = Field(description="The citation of the value.")
+
+
+class TraceRule(BaseModel):
+    rule_id: str
+    fired: bool
+    status: Literal[
+        "fired",
+        "rules_not_in_force",
+        "not_in_rulebook",
+        "not_for_purpose",
+        "switched_off",
+        "no_records",
+        "conditions_not_met",
+    ]
+    reason: TraceText = Field(description="Why it fired or did not.")
+    condition: TraceText = Field(description="When the rule fires.")
+    effect: Effect | None
+    basis: str | None = Field(description="The rule's citation (none when not in the rulebook).")
+    findings: list[int] = Field(description="Indexes of its findings in the decision.")
+    facts_read: list[TraceRecord] = Field(
+        description="The records it read, as known at the decision's known_at."
+    )
+    parameters: list[TraceParameter]
+
+
+class TraceRulebook(BaseModel):
+    id: str
+    version: str
     sha256: str
+    effective_from: date
+    effective_until: date | None
+    period_basis: str
+
+
+class Trace(BaseModel):
+    """Every rule the engine knows, for one decision: fired or why not, what it read."""
+
+    format: Literal["vetting-trace/1"]
+    decision_id: UUID | None = None
+    purpose: Purpose
+    as_of: date
+    known_at: datetime
+    rulebook: TraceRulebook
+    fired: int
+    rules: list[TraceRule]
 
 
 class Decision(BaseModel):
@@ -112,6 +221,7 @@ class Decision(BaseModel):
     facts_sha256: str
     target_org_unit_id: UUID | None = None
     labels: dict[str, str] = Field(description="Chinese labels of purpose and outcome.")
+    trace: Trace | None = Field(default=None, description="With `?trace=true` on a check.")
 
 
 class BatchResult(BaseModel):
@@ -135,10 +245,20 @@ class Difference(BaseModel):
     after: Any = None
 
 
+class TraceDifference(BaseModel):
+    rule_id: str
+    before: str | None = Field(description="The rule's trace status in the stored decision.")
+    after: str | None = Field(description="Its status on replay.")
+    parameters_changed: bool = Field(description="A period or setting it reads changed.")
+
+
 class ReplayResult(BaseModel):
     decision_id: UUID
     identical: bool
     differences: list[Difference]
+    trace_differences: list[TraceDifference] = Field(
+        description="Rules whose trace differs (fired or why not, parameters, citation)."
+    )
     stored_rulebook: RulebookRefOut
     replayed_with: RulebookRefOut
     current_rulebook: RulebookRefOut | None = Field(
@@ -166,16 +286,28 @@ class Eligibility(BaseModel):
     )
 
 
-class RulebookSummary(BaseModel):
-    id: str
+class RulebookVersionOut(BaseModel):
     version: str
-    title: str
-    jurisdiction: str
     effective_from: date
     effective_until: date | None
-    sha256: str
-    default: bool
+    sha256: str = Field(description="SHA-256 of this version's exact TOML text (the layer).")
+
+
+class RulebookSummary(BaseModel):
+    id: str
+    version: str = Field(description="The latest version.")
+    title: str
+    jurisdiction: str
+    division_code: str | None = Field(
+        description="The GB/T 2260 division whose org units it governs (none: national)."
+    )
+    extends: str | None = Field(description="The rulebook it is a layer over.")
+    effective_from: date
+    effective_until: date | None
+    sha256: str = Field(description="SHA-256 of the latest version over its parents' latest.")
+    default: bool = Field(description="The deployment's fallback rulebook.")
     rules: int
+    versions: list[RulebookVersionOut] = Field(description="Every version, oldest first.")
 
 
 class MonthsChangeOut(BaseModel):
@@ -223,6 +355,9 @@ class RulebookDetail(BaseModel):
     effective_from: date
     effective_until: date | None
     sha256: str
+    division_code: str | None
+    extends: str | None
+    layers: list[LayerRefOut]
     period_basis: str
     citations: dict[str, str]
     settings: dict[str, Any]

@@ -47,7 +47,7 @@ from app.vetting.budget import KEY_BYTES, UUID_BYTES, ResponseBudget
 from app.vetting.fact_rows import org_unit_ref
 from app.vetting.facts_loader import FactsLoader, store_parts
 from app.vetting.repository import StoredFacts
-from app.vetting.rulebooks import Rulebooks
+from app.vetting.rulebooks import Resolution, Rulebooks, Unit
 from app.vetting.rules import Decision, Rulebook, decision_to_dict, evaluate
 from app.vetting.rules.facts import CadreFacts, TargetPost
 from app.vetting.rules.snapshot import SharedFacts, facts_snapshot, split_snapshot
@@ -63,6 +63,7 @@ class Prepared:
     known_at: datetime
     target: OrgUnit | None
     rulebook: Rulebook
+    resolved_by: Resolution
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,23 @@ class Evaluated:
 
 
 Outcome = Evaluated | AppError
-Question = tuple[UUID, Purpose, date, datetime, UUID | None, str]
+Question = tuple[UUID, Purpose, date, datetime, UUID | None, str, str, UUID | None]
 
 
 def _question(item: Prepared) -> Question:
     """What an item's decision depends on: items of one request asking the same share it."""
     target = item.target.id if item.target else None
-    return (item.cadre_id, item.purpose, item.as_of, item.known_at, target, item.rulebook.sha256)
+    how = item.resolved_by
+    return (
+        item.cadre_id,
+        item.purpose,
+        item.as_of,
+        item.known_at,
+        target,
+        item.rulebook.sha256,
+        how.basis,
+        how.org_unit_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -172,24 +183,41 @@ class VettingService:
                 )
         return resolved
 
-    async def prepare(self, items: Mapping[str, CheckRequest]) -> dict[str, Prepared | AppError]:
+    async def prepare(
+        self,
+        items: Mapping[str, CheckRequest],
+        clients: Mapping[str, UUID | None] | UUID | None = None,
+    ) -> dict[str, Prepared | AppError]:
+        """Each item resolved: its cadre, target post, dates and the rulebook that governs it
+        (`clients`: the org unit of the requesting client's jurisdiction, one for all items or
+        per item key)."""
         now = clock.now()
         today = clock.local_date(now)
         resolved = await self._resolve(items)
+        per_item = clients if isinstance(clients, Mapping) else dict.fromkeys(items, clients)
         target_ids = list({i.target_org_unit_id for i in items.values() if i.target_org_unit_id})
         units = await repository.org_units(self.session, target_ids)
+        client_ids = {c for c in per_item.values() if c is not None}
+        walks = await repository.coded_ancestors(self.session, list(client_ids | set(units)))
         prepared: dict[str, Prepared | AppError] = {}
         for key, item in items.items():
             cadre = resolved[key]
             target = units.get(item.target_org_unit_id) if item.target_org_unit_id else None
             problem = _target_problem(item.purpose, target, item.target_org_unit_id is not None)
-            rulebook = self.rulebooks.find(item.rulebook)
+            as_of = item.as_of or today
+            client = per_item.get(key)
+            resolution = self.rulebooks.resolve(
+                item.rulebook,
+                as_of,
+                _walk(walks, target.id if target else None),
+                _walk(walks, client),
+            )
             if isinstance(cadre, AppError):
                 prepared[key] = cadre
             elif problem is not None:
                 prepared[key] = problem
-            elif isinstance(rulebook, AppError):
-                prepared[key] = rulebook
+            elif isinstance(resolution, AppError):
+                prepared[key] = resolution
             elif item.known_at is not None and item.known_at > now:
                 prepared[key] = Unprocessable(
                     "known_at is in the future.", errors=[("body.known_at", "in the future")]
@@ -199,10 +227,11 @@ class VettingService:
                     key,
                     cadre,
                     item.purpose,
-                    item.as_of or today,
+                    as_of,
                     item.known_at or now,
                     target,
-                    rulebook,
+                    resolution.rulebook,
+                    resolution,
                 )
         return prepared
 
@@ -292,7 +321,7 @@ class VettingService:
             facts.facts, item.purpose, item.as_of, item.rulebook, facts_sha256=facts.sha256
         )
         decision = replace(decision, evaluated_at=evaluated_at)
-        body = present(decision, item.target.id if item.target else None)
+        body = present(decision, item.target.id if item.target else None, item.resolved_by)
         return _Answer(decision, facts, body, len(orjson.dumps(body)) + UUID_BYTES)
 
     async def evaluate(self, prepared: Mapping[str, Prepared | AppError]) -> dict[str, Outcome]:
@@ -416,6 +445,10 @@ def _kept(facts: CadreFacts, snapshot: bytes, shared: SharedFacts) -> StoredFact
     return StoredFacts(compact=compact.pack(split[0]), parts=tuple(split[1]))
 
 
+def _walk(walks: Mapping[UUID, list[tuple[UUID, str]]], unit: UUID | None) -> list[Unit]:
+    return [Unit(i, code) for i, code in walks.get(unit, [])] if unit is not None else []
+
+
 def _unit_row(unit: OrgUnit) -> dict[str, Any]:
     return {
         "id": str(unit.id),
@@ -431,9 +464,16 @@ def body_id(body: Mapping[str, Any]) -> UUID:
     return UUID(str(body["decision_id"]))
 
 
-def present(decision: Decision, target_id: UUID | None) -> dict[str, Any]:
-    """The decision as the API shows it: the engine's JSON form plus Chinese labels."""
+def present(
+    decision: Decision, target_id: UUID | None, resolved_by: Resolution | None = None
+) -> dict[str, Any]:
+    """The decision as the API shows it: the engine's JSON form plus Chinese labels, and why
+    its rulebook governed it."""
     body = decision_to_dict(decision)
+    if resolved_by is not None:
+        how = resolved_by.describe()
+        how["org_unit_id"] = str(how["org_unit_id"]) if how["org_unit_id"] else None
+        body["rulebook"]["resolved_by"] = how
     body["target_org_unit_id"] = str(target_id) if target_id else None
     body["labels"] = {"purpose": zh(decision.purpose), "outcome": zh(decision.outcome)}
     for finding, data in zip(decision.findings, body["findings"], strict=True):
@@ -492,7 +532,8 @@ def check_summary(result: Evaluated) -> dict[str, Any]:
 
 async def check(service: VettingService, ctx: Context, request: CheckRequest) -> dict[str, Any]:
     """One check inside the caller's unit of work (a form import, a consultation)."""
-    results = await service.evaluate(await service.prepare({"check": request}))
+    prepared = await service.prepare({"check": request}, ctx.principal.org_unit_id)
+    results = await service.evaluate(prepared)
     result = results["check"]
     if isinstance(result, AppError):
         raise result

@@ -35,7 +35,7 @@ WATCHED = (
 
 @functools.cache
 def _rulebooks() -> Rulebooks:
-    return Rulebooks.shipped()
+    return Rulebooks.shipped(get_settings().fallback_rulebook)
 
 
 async def cases_recorded(session: AsyncSession, events: list[RecordChanged]) -> None:
@@ -73,7 +73,7 @@ async def _affected(session: AsyncSession, events: list[RecordChanged]) -> list[
 
 
 def _outcomes(facts: CadreFacts, as_of: object) -> dict[str, str]:
-    rulebook = _rulebooks().by_id[_rulebooks().default_id]
+    rulebook = _rulebooks().governing(_rulebooks().fallback_id, as_of)  # type: ignore[arg-type]
     return {
         p.value: evaluate(facts, p, as_of, rulebook).outcome.value  # type: ignore[arg-type]
         for p in WATCHED

@@ -129,7 +129,7 @@ async def test_an_amendment_known_only_after_known_at_is_ignored(api: Api, world
 async def test_a_changed_rulebook_version_is_reported_by_replay(
     api: Api, world: World, app: FastAPI
 ) -> None:
-    from app.vetting.rulebooks import parse_text
+    from app.vetting.rules.rulebook_layers import read_layer
 
     await api.case(
         world["cadre"]["id"],
@@ -141,16 +141,14 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
         api, cadre_id=world["cadre"]["id"], purpose="promotion", as_of="2025-06-01"
     )
     books = app.state.rulebooks
-    old = books.by_id["cn-sichuan-luzhou-2018"]
-    text = books.texts[old.sha256]
-    newer = text.replace('version = "1.2.0"', 'version = "1.3.0"').replace(
+    old = books.latest("cn-sichuan-luzhou-2018")
+    newer = old.text.replace('version = "2.0.0"', 'version = "2.1.0"').replace(
         'months = 12 },\n  { purposes = ["commendation"',
         'months = 18 },\n  { purposes = ["commendation"',
         1,
     )
-    changed = parse_text(newer, "test")
-    books.by_id[old.id] = changed
-    books.texts[changed.sha256] = newer
+    changed = read_layer(newer, "test")
+    books.add(changed)
     try:
         stored = await api.post(
             f"/v1/vetting/decisions/{decision['decision_id']}/replay", {}, status=200
@@ -161,10 +159,10 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
             status=200,
         )
     finally:
-        books.by_id[old.id] = old
+        books.versions[old.id].remove(changed)
     assert stored["identical"] is True and stored["rulebook_changed"] is True
     assert current["identical"] is False
-    assert current["replayed_with"]["version"] == "1.3.0"
+    assert current["replayed_with"]["version"] == "2.1.0"
     paths = [d["path"] for d in current["differences"]]
     assert any("rulebook" in p for p in paths)
     assert any("blocks_until" in p for p in paths) or "eligible_from" in paths

@@ -112,8 +112,10 @@ def _decided(c: _Case) -> Iterator[MaybeFinding]:
         yield c.finding(ids.SOE_BAR_DISMISSAL, anchor=case.decision_date)
     if case.leniency is Leniency.EXEMPTED:
         return  # 尽职免责 (第二十三条): not held accountable, so no veto and no periods
-    # The seed vetoes after any decided case, whatever its circumstance, not only accidents.
-    yield c.finding(ids.VETO_ONE_VOTE, anchor=case.decision_date)
+    # 第二十条 vetoes after leadership responsibility for an accident; a rulebook may widen the
+    # circumstances (Luzhou: any decided case, whatever its circumstance).
+    if case.circumstance in c.ctx.settings.veto_circumstances:
+        yield c.finding(ids.VETO_ONE_VOTE, anchor=case.decision_date)
     if case.methods:
         yield from _method_periods(c)
     if case.party_sanction is not None:

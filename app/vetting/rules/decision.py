@@ -83,10 +83,24 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class RulebookRef:
+class LayerRef:
+    """One rulebook text a decision applied: its id, version and the sha256 of its bytes."""
+
     id: str
     version: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class RulebookRef:
+    """The rulebook a decision applied. For a stack of layers (national → province → city),
+    `sha256` is of the stored envelope of their texts and `layers` names each, root first;
+    a rulebook that extends none has no layers (its `sha256` is of its own text)."""
+
+    id: str
+    version: str
+    sha256: str
+    layers: tuple[LayerRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,25 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _ref_to_dict(ref: RulebookRef) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": ref.id, "version": ref.version, "sha256": ref.sha256}
+    if ref.layers:  # absent, not empty, for one text: decisions stored before layers compare
+        data["layers"] = [
+            {"id": layer.id, "version": layer.version, "sha256": layer.sha256}
+            for layer in ref.layers
+        ]
+    return data
+
+
+def _ref_from_dict(data: dict[str, Any]) -> RulebookRef:
+    return RulebookRef(
+        id=data["id"],
+        version=data["version"],
+        sha256=data["sha256"],
+        layers=tuple(LayerRef(**layer) for layer in data.get("layers", ())),
+    )
+
+
 def decision_to_dict(decision: Decision) -> dict[str, Any]:
     ref = decision.rulebook
     return {
@@ -203,7 +236,7 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         "outcome": decision.outcome.value,
         "eligible_from": _iso(decision.eligible_from),
         "findings": [finding_to_dict(f) for f in decision.findings],
-        "rulebook": {"id": ref.id, "version": ref.version, "sha256": ref.sha256},
+        "rulebook": _ref_to_dict(ref),
         "facts_sha256": decision.facts_sha256,
     }
 
@@ -257,7 +290,7 @@ def decision_from_dict(data: dict[str, Any]) -> Decision:
         outcome=Outcome(data["outcome"]),
         eligible_from=_date(data["eligible_from"]),
         findings=tuple(finding_from_dict(f) for f in data["findings"]),
-        rulebook=RulebookRef(**data["rulebook"]),
+        rulebook=_ref_from_dict(data["rulebook"]),
         facts_sha256=data["facts_sha256"],
         decision_id=_uuid(data.get("decision_id")),
         evaluated_at=None if evaluated_at is None else datetime.fromisoformat(evaluated_at),

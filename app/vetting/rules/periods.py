@@ -30,6 +30,9 @@ class PeriodKind(StrEnum):
     CALENDAR_YEAR = "calendar_year"  # through 31 Dec of the anchor's year (+ years_after)
     PROBATION_PLUS_MONTHS = "probation_plus_months"  # 留党察看: the probation plus N months
     PERMANENT = "permanent"  # never ends
+    # The text blocks "within the period set by the relevant rules" and sets none itself (the
+    # central 规定 第二十条): open-ended, and the finding says no date can be given.
+    UNSTATED = "unstated"
     WHILE_RUNNING = "while_running"  # as long as the underlying measure or procedure runs
     UNTIL_RECORDED = "until_recorded"  # until a missing record or date is supplied
     NONE = "none"  # notes: informative, blocks nothing
@@ -41,6 +44,7 @@ BLOCKING_KINDS = frozenset(
         PeriodKind.CALENDAR_YEAR,
         PeriodKind.PROBATION_PLUS_MONTHS,
         PeriodKind.PERMANENT,
+        PeriodKind.UNSTATED,
         PeriodKind.UNTIL_RECORDED,
     }
 )

@@ -7,12 +7,11 @@ the rules it applied, and any edit — even a comment — yields a new hash.
 from __future__ import annotations
 
 import functools
-import hashlib
-import tomllib
 from pathlib import Path
 
+from app.vetting.rules.rulebook_layers import Layer, compose, read_layer
 from app.vetting.rules.rulebook_model import Block, Rule, Rulebook, Settings
-from app.vetting.rules.rulebook_parse import RulebookError, parse_rulebook
+from app.vetting.rules.rulebook_parse import RulebookError
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
 DEFAULT_RULEBOOK = "cn-sichuan-luzhou-2018"
@@ -43,15 +42,24 @@ def _resolve(path_or_name: str | Path) -> Path:
     return shipped
 
 
-def load_rulebook(path_or_name: str | Path) -> Rulebook:
-    """Load and validate a rulebook; raises RulebookError (a ValueError) naming the fault."""
-    path = _resolve(path_or_name)
-    raw = path.read_bytes()
+def read_file(path: Path) -> Layer:
+    """One rulebook file as a layer (its exact text and sha256)."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise RulebookError(f"{path.name}: not a valid TOML file: {error}") from None
-    return parse_rulebook(data, hashlib.sha256(raw).hexdigest(), path.name)
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RulebookError(f"{path.name}: not UTF-8: {error}") from None
+    return read_layer(text, path.name)
+
+
+def load_rulebook(path_or_name: str | Path) -> Rulebook:
+    """Load and validate a rulebook, with the shipped rulebooks it extends (one version of
+    each); raises RulebookError (a ValueError) naming the fault."""
+    layers = [read_file(_resolve(path_or_name))]
+    while layers[0].extends is not None:
+        if any(layer.id == layers[0].extends for layer in layers):
+            raise RulebookError(f"{layers[0].source}: rulebooks extend each other in a loop")
+        layers.insert(0, read_file(_resolve(layers[0].extends)))
+    return compose(layers)[0]
 
 
 @functools.cache

@@ -15,13 +15,14 @@ from app.domain.enums import (
     AccidentLevel,
     AssessmentKind,
     CadreGrade,
+    Circumstance,
     Effect,
     Purpose,
     SafetyRole,
     SeedSystem,
 )
 from app.domain.labels import zh
-from app.vetting.rules.decision import RulebookRef
+from app.vetting.rules.decision import LayerRef, RulebookRef
 from app.vetting.rules.messages import Renderer, compile_template, template_names
 from app.vetting.rules.periods import Period
 
@@ -160,6 +161,9 @@ class Settings:
     basis_years_back: int
     basis_assessment_kind: AssessmentKind
     basis_assessment_grade: CadreGrade
+    # Circumstances of Art. 18 whose decided cases bring the one-vote veto: the central 规定
+    # (Art. 20) names leadership responsibility for an accident; Luzhou every circumstance.
+    veto_circumstances: frozenset[Circumstance] = frozenset(Circumstance)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -170,6 +174,7 @@ class Settings:
             "basis_years_back": self.basis_years_back,
             "basis_assessment_kind": self.basis_assessment_kind.value,
             "basis_assessment_grade": self.basis_assessment_grade.value,
+            "veto_circumstances": sorted(c.value for c in self.veto_circumstances),
         }
 
 
@@ -186,6 +191,12 @@ class Rulebook:
     settings: Settings
     rules: tuple[Rule, ...]
     period_basis: str = ""  # citation for how periods are counted (民法典)
+    division_code: str | None = None  # the jurisdiction it governs (GB/T 2260); None = national
+    extends: str | None = None  # the rulebook id it is a layer over
+    layers: tuple[LayerRef, ...] = ()  # the texts composed, root first (none: a single text)
+    # Which layer stated a value last (`rules.<id>.blocks`, `rules.<id>.basis`,
+    # `settings.<key>`): its id and effective date. Empty for a single text (all its own).
+    stated_in: Mapping[str, tuple[str, date]] = field(default_factory=dict, compare=False)
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     _uses: Mapping[Purpose, Mapping[str, RuleUse]] = field(init=False, repr=False, compare=False)
     _applying: Mapping[Purpose, frozenset[str]] = field(init=False, repr=False, compare=False)
@@ -209,7 +220,9 @@ class Rulebook:
         object.__setattr__(self, "_uses", uses)
         object.__setattr__(self, "_applying", {p: frozenset(ids) for p, ids in applying.items()})
         object.__setattr__(
-            self, "_ref", RulebookRef(id=self.id, version=self.version, sha256=self.sha256)
+            self,
+            "_ref",
+            RulebookRef(id=self.id, version=self.version, sha256=self.sha256, layers=self.layers),
         )
 
     @property
@@ -244,6 +257,12 @@ class Rulebook:
                 None if self.effective_until is None else self.effective_until.isoformat()
             ),
             "sha256": self.sha256,
+            "division_code": self.division_code,
+            "extends": self.extends,
+            "layers": [
+                {"id": layer.id, "version": layer.version, "sha256": layer.sha256}
+                for layer in self.layers
+            ],
             "period_basis": self.period_basis,
             "citations": dict(sorted(self.citations.items())),
             "settings": self.settings.describe(),

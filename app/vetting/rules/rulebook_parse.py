@@ -16,6 +16,7 @@ from app.domain.enums import (
     AccidentLevel,
     AssessmentKind,
     CadreGrade,
+    Circumstance,
     Effect,
     Purpose,
     SafetyRole,
@@ -179,6 +180,7 @@ def parse_rule(table: Mapping[str, Any], citations: Mapping[str, str], source: s
     where = f"{source}: rule {rule_id!r}"
     if rule_id not in ALL_RULE_IDS:
         raise RulebookError(f"{where}: unknown rule id (the engine knows {len(ALL_RULE_IDS)})")
+    _known_keys(table, RULE_KEYS, where)
     effect = _enum(Effect, table.get("effect"), "effect", where)
     keys = _basis(_require(table, "basis", list, where), citations, where)
     message = _require(table, "message", dict, where)
@@ -196,8 +198,32 @@ def parse_rule(table: Mapping[str, Any], citations: Mapping[str, str], source: s
     )
 
 
+SETTING_KEYS = frozenset(
+    {
+        "responsible_roles",
+        "accident_hold_min_level",
+        "soe_bar_accident_levels",
+        "annual_assessment_years_back",
+        "basis_years_back",
+        "basis_assessment_kind",
+        "basis_assessment_grade",
+        "veto_circumstances",
+    }
+)
+RULE_KEYS = frozenset(
+    {"rule_id", "title", "title_en", "effect", "system", "basis", "blocks", "message"}
+)
+
+
+def _known_keys(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise RulebookError(f"{where}: unknown keys {unknown} (allowed: {sorted(known)})")
+
+
 def parse_settings(table: Mapping[str, Any], source: str) -> Settings:
     where = f"{source}: [settings]"
+    _known_keys(table, SETTING_KEYS, where)
 
     def read(key: str, kind: type) -> Any:
         return _require(table, key, kind, where)
@@ -217,6 +243,12 @@ def parse_settings(table: Mapping[str, Any], source: str) -> Settings:
         ),
         basis_assessment_grade=_enum(
             CadreGrade, read("basis_assessment_grade", str), "grade", where
+        ),
+        # Absent in texts written before it was a setting, which vetoed after every circumstance.
+        veto_circumstances=(
+            _enum_set(Circumstance, read("veto_circumstances", list), "circumstance", where)
+            if "veto_circumstances" in table
+            else frozenset(Circumstance)
         ),
     )
 
@@ -251,4 +283,5 @@ def parse_rulebook(data: Mapping[str, Any], sha256: str, source: str) -> Ruleboo
         settings=parse_settings(_require(data, "settings", dict, source), source),
         rules=rules,
         period_basis=citations.get("period_counting", ""),
+        division_code=data.get("division_code"),
     )

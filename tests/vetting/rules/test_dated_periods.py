@@ -15,13 +15,13 @@ from app.vetting.rules.periods import MonthsChange, Period, PeriodKind, period_e
 from app.vetting.rules.rulebook import RulebookError, load_rulebook
 from tests.vetting.rules import cadre, case, only, vet
 
-SOURCE = Path(__file__).parents[3] / "app/vetting/rules/rulebooks/cn-sichuan-luzhou-2018.toml"
+SOURCE = Path(__file__).parents[3] / "app/vetting/rules/rulebooks/cn-national-2018.toml"
 TEXT = SOURCE.read_text(encoding="utf-8")
 ADMONISHMENT = '{ purposes = ["promotion", "important_use"], period = "months", months = 6 }'
 CHANGED = (
     '{ purposes = ["promotion", "important_use"], period = "months", months = 6, changes = ['
     '{ from = 2024-01-01, months = 9, basis = "admonishment_rules" }, '
-    '{ from = 2025-07-01, months = 12, basis = "luzhou" }] }'
+    '{ from = 2025-07-01, months = 12, basis = "central_art19" }] }'
 )
 
 
@@ -93,7 +93,7 @@ def test_the_changes_are_described_with_their_dates_and_citations(tmp_path: Path
         "months": 6,
         "changes": [
             {"effective_from": "2024-01-01", "months": 9, "basis": "admonishment_rules"},
-            {"effective_from": "2025-07-01", "months": 12, "basis": "luzhou"},
+            {"effective_from": "2025-07-01", "months": 12, "basis": "central_art19"},
         ],
     }
 
@@ -102,13 +102,13 @@ def test_the_changes_are_described_with_their_dates_and_citations(tmp_path: Path
     ("changes", "complaint"),
     [
         ('[{ from = 2024-01-01, months = 9, basis = "nowhere" }]', "unknown citation 'nowhere'"),
-        ('[{ from = 2024-01-01, months = -1, basis = "luzhou" }]', "must not be negative"),
-        ('[{ from = "2024", months = 9, basis = "luzhou" }]', "'from' must be date"),
+        ('[{ from = 2024-01-01, months = -1, basis = "central_art19" }]', "must not be negative"),
+        ('[{ from = "2024", months = 9, basis = "central_art19" }]', "'from' must be date"),
         ("[{ from = 2024-01-01, months = 9 }]", "missing 'basis'"),
-        ('[{ from = 2024-01-01, months = 9, basis = "luzhou", why = "x" }]', "unknown keys"),
+        ('[{ from = 2024-01-01, months = 9, basis = "central_art19", why = "x" }]', "unknown keys"),
         (
-            '[{ from = 2025-01-01, months = 9, basis = "luzhou" }, '
-            '{ from = 2024-01-01, months = 12, basis = "luzhou" }]',
+            '[{ from = 2025-01-01, months = 9, basis = "central_art19" }, '
+            '{ from = 2024-01-01, months = 12, basis = "central_art19" }]',
             "strictly increasing",
         ),
         ("[]", "non-empty list"),
@@ -127,6 +127,6 @@ def test_invalid_changes_are_refused_naming_the_rule(
 
 def test_changes_apply_to_month_periods_only(tmp_path: Path) -> None:
     old = '{ purposes = ["commendation", "safety_commendation"], period = "calendar_year" }'
-    new = old[:-2] + ', changes = [{ from = 2024-01-01, months = 9, basis = "luzhou" }] }'
+    new = old[:-2] + ', changes = [{ from = 2024-01-01, months = 9, basis = "central_art19" }] }'
     with pytest.raises(RulebookError, match="month periods only"):
         load_rulebook(book(tmp_path, old, new))

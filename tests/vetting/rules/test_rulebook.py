@@ -22,27 +22,47 @@ from app.vetting.rules.periods import PeriodKind
 from app.vetting.rules.rulebook import RULEBOOK_DIR
 from tests.vetting.rules import cadre, case, only, vet
 
+# The default rulebook is Luzhou's layer over Sichuan's over the national one: a rule or setting
+# Luzhou states is edited in its layer, the rest in the national text (a copy of which, loaded
+# alone, is a complete rulebook).
 SOURCE = RULEBOOK_DIR / f"{DEFAULT_RULEBOOK}.toml"
 TEXT = SOURCE.read_text(encoding="utf-8")
+NATIONAL = RULEBOOK_DIR / "cn-national-2018.toml"
+NATIONAL_TEXT = NATIONAL.read_text(encoding="utf-8")
 
 
-def write(tmp_path: Path, text: str, name: str = "custom.toml") -> Path:
+def write(tmp_path: Path, text: str, name: str = f"{DEFAULT_RULEBOOK}.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def rule_block(rule_id: str) -> str:
-    """The TOML text of one [[rules]] entry of the default rulebook."""
-    start = TEXT.index(f'rule_id = "{rule_id}"')
-    end = TEXT.find("[[rules]]", start)
-    return TEXT[start : end if end != -1 else len(TEXT)]
+def rule_block(rule_id: str, text: str = TEXT) -> str:
+    """The TOML text of one [[rules]] entry of a rulebook text ("" if it has none)."""
+    marker = f'rule_id = "{rule_id}"\n'
+    if marker not in text:
+        return ""
+    start = text.index(marker)
+    end = text.find("[[rules]]", start)
+    return text[start : end if end != -1 else len(text)]
 
 
-def edit_rule(rule_id: str, old: str, new: str) -> str:
-    block = rule_block(rule_id)
-    assert old in block, f"{old!r} not in {rule_id}"
-    return TEXT.replace(block, block.replace(old, new, 1))
+def edited(tmp_path: Path, old: str, new: str, rule_id: str | None = None) -> Path:
+    """A copy of the layer (Luzhou's, else the national one) whose rule `rule_id` (or whose
+    text) has `old`, with `new` in its place; loading it composes it as the shipped one."""
+    for path, text in ((SOURCE, TEXT), (NATIONAL, NATIONAL_TEXT)):
+        part = rule_block(rule_id, text) if rule_id else text
+        if old in part:
+            return write(tmp_path, text.replace(part, part.replace(old, new, 1)), path.name)
+    raise AssertionError(f"{old!r} not in {rule_id or 'the rulebook'}")
+
+
+def removed(tmp_path: Path, rule_id: str) -> Path:
+    """A copy of Luzhou's layer that drops `rule_id` from what it extends."""
+    head = "effective_from = 2018-11-01\n"
+    assert head in TEXT
+    text = TEXT.replace("[[rules]]\n" + rule_block(rule_id), "")
+    return write(tmp_path, text.replace(head, head + f'remove_rules = ["{rule_id}"]\n', 1))
 
 
 def test_the_default_rulebook_is_shipped_and_listed() -> None:
@@ -54,7 +74,11 @@ def test_the_default_rulebook_is_shipped_and_listed() -> None:
 
 
 def test_the_sha256_is_that_of_the_files_exact_bytes() -> None:
-    assert default_rulebook().sha256 == hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    layers = default_rulebook().layers
+    assert layers[-1].sha256 == hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    assert layers[0].sha256 == hashlib.sha256(NATIONAL.read_bytes()).hexdigest()
+    national = load_rulebook(NATIONAL)
+    assert national.sha256 == layers[0].sha256 and national.layers == ()
 
 
 def test_the_sha256_is_stable_across_loads() -> None:
@@ -62,14 +86,16 @@ def test_the_sha256_is_stable_across_loads() -> None:
 
 
 def test_any_change_to_the_bytes_changes_the_sha256(tmp_path: Path) -> None:
-    copy = load_rulebook(write(tmp_path, TEXT))
+    copy = load_rulebook(write(tmp_path, TEXT, "copy.toml"))
     changed = load_rulebook(write(tmp_path, TEXT + "\n# a comment\n", "changed.toml"))
-    assert copy.sha256 == default_rulebook().sha256
+    assert copy.sha256 == default_rulebook().sha256  # the texts, not the file names, count
     assert changed.sha256 != copy.sha256
+    assert changed.layers[:2] == copy.layers[:2] and changed.layers[2] != copy.layers[2]
 
 
 def test_a_decision_names_the_rulebook_text_it_applied(tmp_path: Path) -> None:
     changed = load_rulebook(write(tmp_path, TEXT + "\n# amended\n"))
+    assert changed.layers[-1].sha256 != default_rulebook().layers[-1].sha256
     decision = vet(cadre(), rulebook=changed)
     assert decision.rulebook.sha256 == changed.sha256 != default_rulebook().sha256
 
@@ -144,28 +170,27 @@ def test_whatever_blocks_an_appointment_also_blocks_an_soe_head_appointment() ->
 
 
 def test_a_jurisdiction_can_set_a_promotion_period_for_notification(tmp_path: Path) -> None:
-    text = edit_rule(
-        "influence.notification",
-        'purposes = ["promotion"], period = "months", months = 0',
-        'purposes = ["promotion"], period = "months", months = 6',
+    rulebook = load_rulebook(
+        edited(
+            tmp_path,
+            'purposes = ["promotion"], period = "months", months = 0',
+            'purposes = ["promotion"], period = "months", months = 6',
+            "influence.notification",
+        )
     )
-    rulebook = load_rulebook(write(tmp_path, text))
     facts = cadre(case("2024-03-15", methods=(Method.NOTIFICATION,)))
     finding = only(vet(facts, as_of="2024-06-01", rulebook=rulebook), "influence.notification")
     assert finding.blocks_until is not None and finding.blocks_until.isoformat() == "2024-09-15"
 
 
 def test_a_jurisdiction_can_shorten_the_veto(tmp_path: Path) -> None:
-    text = edit_rule("veto.one_vote", "months = 12", "months = 6")
-    rulebook = load_rulebook(write(tmp_path, text))
+    rulebook = load_rulebook(edited(tmp_path, "months = 12", "months = 6", "veto.one_vote"))
     decision = vet(cadre(case("2024-03-15")), as_of="2024-10-01", rulebook=rulebook)
     assert decision.outcome is Outcome.ELIGIBLE
 
 
 def test_a_rule_left_out_of_a_rulebook_is_not_applied(tmp_path: Path) -> None:
-    rulebook = load_rulebook(
-        write(tmp_path, TEXT.replace("[[rules]]\n" + rule_block("veto.one_vote"), ""))
-    )
+    rulebook = load_rulebook(removed(tmp_path, "veto.one_vote"))
     assert rulebook.rule("veto.one_vote") is None
     assert vet(cadre(case("2024-03-15")), as_of="2024-06-01", rulebook=rulebook).findings == ()
 
@@ -188,7 +213,7 @@ INVALID = [
     ("veto.one_vote", '["commendation", "safety_commendation"]', '["promotion"]', "more than one"),
     ("hold.suspension", 'period = "while_running"', 'period = "months", months = 3', "fit"),
     ("note.lifetime_accountability", 'period = "none"', 'period = "permanent"', "fit"),
-    ("veto.one_vote", 'title_en = "One-vote veto"\n', "", "title_en"),
+    ("hold.suspension", 'title_en = "Suspension for inspection running"\n', "", "title_en"),
     ("assessment.unit_safety_work_fail", "years_after = 1", 'years_after = "one"', "years_after"),
     ("veto.one_vote", "blocks = [\n", 'blocks = [\n  "promotion",\n', "must be a table"),
     ("hold.suspension", 'purposes = "all"', 'purposes = "everything"', "purposes"),
@@ -199,7 +224,7 @@ INVALID = [
 def test_an_invalid_rule_is_refused_with_the_rule_named(
     tmp_path: Path, rule_id: str, old: str, new: str, complaint: str
 ) -> None:
-    path = write(tmp_path, edit_rule(rule_id, old, new))
+    path = edited(tmp_path, old, new, rule_id)
     with pytest.raises(ValueError, match=re.escape(complaint)) as raised:
         load_rulebook(path)
     assert rule_id in str(raised.value) or "veto.two_votes" in str(raised.value)
@@ -219,9 +244,8 @@ def test_an_invalid_rule_is_refused_with_the_rule_named(
 def test_invalid_settings_or_headers_are_refused(
     tmp_path: Path, old: str, new: str, complaint: str
 ) -> None:
-    assert old in TEXT
     with pytest.raises(RulebookError, match=re.escape(complaint)):
-        load_rulebook(write(tmp_path, TEXT.replace(old, new, 1)))
+        load_rulebook(edited(tmp_path, old, new))
 
 
 def test_a_rule_defined_twice_is_refused(tmp_path: Path) -> None:

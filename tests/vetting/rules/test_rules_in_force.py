@@ -56,7 +56,8 @@ def test_no_other_rule_is_applied_outside_the_period() -> None:
 
 def test_a_rulebook_with_an_end_holds_the_days_after_it(tmp_path: Path) -> None:
     text = TEXT.replace(
-        "# effective_until: omitted = still in force", "effective_until = 2024-12-31"
+        "effective_from = 2018-11-01\n",
+        "effective_from = 2018-11-01\neffective_until = 2024-12-31\n",
     )
     assert text != TEXT
     path = tmp_path / "ended.toml"
@@ -71,7 +72,11 @@ def test_a_rulebook_with_an_end_holds_the_days_after_it(tmp_path: Path) -> None:
 def test_a_rulebook_without_the_rule_does_not_hold(tmp_path: Path) -> None:
     start = TEXT.index('[[rules]]\nrule_id = "hold.rules_not_in_force"')
     end = TEXT.index("[[rules]]", start + 1)
+    head = "effective_from = 2018-11-01\n"
+    text = (TEXT[:start] + TEXT[end:]).replace(
+        head, head + 'remove_rules = ["hold.rules_not_in_force"]\n', 1
+    )
     path = tmp_path / "without.toml"
-    path.write_text(TEXT[:start] + TEXT[end:], encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     decision = vet(cadre(), as_of="2018-10-31", rulebook=load_rulebook(path))
     assert RULE not in rule_ids(decision)
