@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         "for throwaway demos only.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the records.")
+    rulebook_reload_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="How often a server looks for rulebook versions activated through another "
+        "server.",
+    )
     fallback_rulebook: str = Field(
         default="cn-national-2018",
         pattern=r"^[a-z0-9][a-z0-9-]{0,99}$",

@@ -59,6 +59,8 @@ from app.tracing import install_tracing, shutdown_tracing
 from app.vetting.coalescer import CheckCoalescer
 from app.vetting.endpoints import router as vetting_router
 from app.vetting.facts_loader import UNIT_HISTORIES
+from app.vetting.publication import follow_activations
+from app.vetting.publishing_endpoints import router as publishing_rulebooks_router
 from app.vetting.rulebooks import Rulebooks, publish_shipped
 from app.webhooks.endpoints import router as webhooks_router
 from app.webhooks.worker import Worker
@@ -90,6 +92,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             await publish_shipped(app.state.sessionmaker, app.state.rulebooks)
         except Exception:  # the database may be down at start: /readyz says so
             logging.getLogger(__name__).warning("could not log the rulebooks", exc_info=True)
+        activations = asyncio.create_task(
+            follow_activations(
+                app.state.sessionmaker, app.state.rulebooks, settings.rulebook_reload_seconds
+            )
+        )
         sequencer = asyncio.create_task(
             run_sequencer(app.state.sessionmaker, app.state.log_signer, settings)
         )
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         gc.freeze()
         yield
         sequencer.cancel()
+        activations.cancel()
         if worker is not None:
             worker.cancel()
         await app.state.engine.dispose()
@@ -238,6 +246,7 @@ def routers() -> list[APIRouter]:
         *(build_router(kind) for kind in ALL_KINDS),
         publishing_router,
         vetting_router,
+        publishing_rulebooks_router,
         consultations_router,
         compliance_router,
         stats_router,

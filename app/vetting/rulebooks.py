@@ -95,7 +95,7 @@ class Rulebooks:
     versions: dict[str, list[Layer]] = field(default_factory=dict)  # id -> by effective_from
     texts: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # sha -> id, ver, text
     fallback_id: str = NATIONAL
-    _composed: dict[tuple[str, ...], Rulebook] = field(default_factory=dict)
+    _composed: dict[tuple[str, ...], tuple[Rulebook, str]] = field(default_factory=dict)
 
     @classmethod
     def shipped(cls, fallback_id: str = NATIONAL) -> Rulebooks:
@@ -114,6 +114,21 @@ class Rulebooks:
         versions.sort(key=lambda v: v.effective_from)
         self.texts[layer.sha256] = (layer.id, layer.version, layer.text)
 
+    def with_layer(self, layer: Layer) -> Rulebooks:
+        """A trial copy with `layer` added (to see what a candidate version would change)."""
+        trial = Rulebooks(
+            {k: list(v) for k, v in self.versions.items()},
+            dict(self.texts),
+            self.fallback_id,
+            self._composed,
+        )
+        trial.add(layer)
+        trial.check()
+        return trial
+
+    def version(self, rulebook_id: str, version: str) -> Layer | None:
+        return next((v for v in self.versions.get(rulebook_id, []) if v.version == version), None)
+
     def check(self) -> None:
         """Every version composes (its parents exist, no loops, the merged rules validate),
         and the fallback exists."""
@@ -122,7 +137,7 @@ class Rulebooks:
             raise RulebookError(f"fallback rulebook {self.fallback_id!r} unknown; have {known}")
         for versions in self.versions.values():
             for layer in versions:
-                self._stack(layer, layer.effective_from)
+                self.compose(self.stack(layer, layer.effective_from))
 
     # -- which version, which stack ------------------------------------------------------
 
@@ -132,7 +147,7 @@ class Rulebooks:
     def latest(self, rulebook_id: str) -> Layer:
         return self.versions[rulebook_id][-1]
 
-    def _stack(self, top: Layer, day: date) -> list[Layer]:
+    def stack(self, top: Layer, day: date) -> list[Layer]:
         """`top` over the versions of its parents in force on `day` (else their earliest)."""
         stack = [top]
         while stack[0].extends is not None:
@@ -146,11 +161,11 @@ class Rulebooks:
 
     def compose(self, stack: Sequence[Layer]) -> Rulebook:
         key = tuple(layer.sha256 for layer in stack)
-        if key not in self._composed:
-            rulebook, text = compose(stack)
-            self._composed[key] = rulebook
-            self.texts.setdefault(rulebook.sha256, (rulebook.id, rulebook.version, text))
-        return self._composed[key]
+        if key not in self._composed:  # shared with trial copies: keyed by the exact texts
+            self._composed[key] = compose(stack)
+        rulebook, text = self._composed[key]
+        self.texts.setdefault(rulebook.sha256, (rulebook.id, rulebook.version, text))
+        return rulebook
 
     def governing(self, rulebook_id: str, day: date) -> Rulebook:
         """The rules `rulebook_id` stands for on `day`: its version in force over its parents';
@@ -160,9 +175,9 @@ class Rulebooks:
         while current is not None:
             layer = self.in_force(current, day)
             if layer is not None:
-                return self.compose(self._stack(layer, day))
+                return self.compose(self.stack(layer, day))
             current = self.versions[current][0].extends
-        root = self._stack(self.versions[rulebook_id][0], day)[0]
+        root = self.stack(self.versions[rulebook_id][0], day)[0]
         return self.compose([root])
 
     def current(self, rulebook_id: str) -> Rulebook:

@@ -362,3 +362,134 @@ class RulebookDetail(BaseModel):
     citations: dict[str, str]
     settings: dict[str, Any]
     rules: list[RuleOut]
+
+
+# --- publishing rulebook versions ---------------------------------------------------------------
+
+
+class RulebookSubmit(InputModel):
+    text: str = Field(
+        min_length=1,
+        max_length=1_000_000,
+        description="The version's exact TOML text (a whole rulebook, or a layer that "
+        "`extends` one: see the shipped files and `GET /v1/rulebooks/{id}`). Its sha256 is "
+        "what decisions will record.",
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why this version (logged).")
+
+
+class RulebookActivate(InputModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why now (logged).")
+    effective_from: IsoDate | None = Field(
+        default=None,
+        description="Confirms the version's effective date, which is part of its text: a "
+        "different date is refused (submit a version stating it).",
+    )
+
+
+class RulebookVersionStatus(BaseModel):
+    rulebook_id: str
+    version: str
+    extends: str | None
+    division_code: str | None
+    effective_from: date
+    effective_until: date | None
+    sha256: str = Field(description="SHA-256 of the version's exact text.")
+    status: Literal["shipped", "active", "candidate", "compared"] = Field(
+        description="shipped with the service; activated through the API; submitted, not "
+        "yet active."
+    )
+    submitted_at: datetime | None = None
+    reason: str | None = None
+    activated_at: datetime | None = None
+    activation_reason: str | None = None
+
+
+class ImpactRequest(InputModel):
+    population: Literal["recent_decisions", "all_cadres"] = Field(
+        default="recent_decisions",
+        description="Every cadre, purpose and target post with a decision since `since`, or "
+        "every cadre of the record for every purpose but soe_head_appointment.",
+    )
+    since: IsoDate | None = Field(
+        default=None, description="For recent_decisions: default one year before today."
+    )
+    as_of: IsoDate | None = Field(
+        default=None,
+        description="The day to evaluate: default today, or the candidate's effective date "
+        "if later.",
+    )
+    limit: int = Field(default=10_000, ge=1, le=100_000, description="Items at most.")
+
+
+class ImpactOutcome(BaseModel):
+    outcome: Outcome
+    eligible_from: date | None
+
+
+class ImpactChange(BaseModel):
+    cadre_id: UUID
+    purpose: Purpose
+    target_org_unit_id: UUID | None
+    rulebook_id: str = Field(description="The rulebook the decision is governed by.")
+    current: ImpactOutcome
+    candidate: ImpactOutcome
+    outcome_changed: bool
+    eligible_from_changed: bool
+    rules: list[str] = Field(description="The rules whose findings differ.")
+
+
+class ImpactMove(BaseModel):
+    current: Outcome
+    candidate: Outcome
+    count: int
+
+
+class ImpactCounts(BaseModel):
+    evaluated: int
+    unchanged: int
+    changed: int
+    outcome_changed: int
+    eligible_from_changed: int
+    by_outcome: list[ImpactMove]
+
+
+class ImpactPopulation(BaseModel):
+    kind: Literal["recent_decisions", "all_cadres"]
+    since: date
+    items: int
+
+
+class ImpactReport(BaseModel):
+    rulebook_id: str
+    candidate: RulebookVersionStatus
+    as_of: date
+    known_at: datetime
+    population: ImpactPopulation
+    truncated: bool = Field(description="The population had more items than `limit`.")
+    counts: ImpactCounts
+    changes: list[ImpactChange]
+
+
+class FieldChange(BaseModel):
+    key: str
+    before: Any = None
+    after: Any = None
+
+
+class RuleChange(BaseModel):
+    rule_id: str
+    fields: list[FieldChange]
+
+
+class RulebookDiff(BaseModel):
+    rulebook_id: str
+    from_: RulebookVersionStatus = Field(alias="from")
+    to: RulebookVersionStatus
+    header: list[FieldChange]
+    rules_added: list[str]
+    rules_removed: list[str]
+    rules_changed: list[RuleChange]
+    settings: list[FieldChange]
+    citations: list[FieldChange]
+    text_diff: list[str] = Field(description="Unified diff of the two versions' own texts.")

@@ -98,7 +98,7 @@ def _question(item: Prepared) -> Question:
 
 
 @dataclass(frozen=True)
-class _Facts:
+class FramedFacts:
     """A cadre's facts as known at one time, framed for one target post, their snapshot's
     digest and how the snapshot is kept."""
 
@@ -112,7 +112,7 @@ class _Answer:
     """The decision of one question, evaluated and presented once for every item asking it."""
 
     decision: Decision
-    facts: _Facts
+    facts: FramedFacts
     body: dict[str, Any]
     size: int  # bytes of `body` as JSON
 
@@ -235,7 +235,7 @@ class VettingService:
                 )
         return prepared
 
-    async def _facts_of(self, items: Sequence[Prepared]) -> Callable[[Prepared], _Facts | None]:
+    async def facts_of(self, items: Sequence[Prepared]) -> Callable[[Prepared], FramedFacts | None]:
         """One query per distinct `known_at` (one, nearly always) for every cadre; each
         cadre's facts, framed for a target post, and their snapshot are then built when first
         asked for, once."""
@@ -245,7 +245,7 @@ class VettingService:
         loader = FactsLoader(self.session, self.timezone)
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
-        framed: dict[tuple[UUID, datetime, UUID | None], _Facts] = {}
+        framed: dict[tuple[UUID, datetime, UUID | None], FramedFacts] = {}
         # A unit's accidents, written once (when its history was loaded) for all who served
         # there, and kept once, as a facts part that split snapshots refer to.
         shared = SharedFacts(
@@ -253,7 +253,7 @@ class VettingService:
             {k: v for r in records.values() for k, v in r.placed().items()},
         )
 
-        def facts(item: Prepared) -> _Facts | None:
+        def facts(item: Prepared) -> FramedFacts | None:
             key = (item.cadre_id, item.known_at)
             if key not in built:
                 found = records[item.known_at]
@@ -270,7 +270,7 @@ class VettingService:
                     cadre_facts = replace(cadre_facts, target=post)
                 snapshot = facts_snapshot(cadre_facts, shared)
                 sha = hashlib.sha256(snapshot).hexdigest()
-                framed[frame] = _Facts(cadre_facts, sha, _kept(cadre_facts, snapshot, shared))
+                framed[frame] = FramedFacts(cadre_facts, sha, _kept(cadre_facts, snapshot, shared))
             return framed[frame]
 
         return facts
@@ -286,7 +286,7 @@ class VettingService:
         proceed during a long batch."""
         budget = budget or ResponseBudget(None)
         asked = [p for p in prepared.values() if isinstance(p, Prepared)]
-        facts_of = await self._facts_of(asked)
+        facts_of = await self.facts_of(asked)
         askers = Counter(_question(p) for p in asked)
         evaluated_at = clock.now()
         answers: dict[Question, _Answer] = {}
@@ -314,7 +314,9 @@ class VettingService:
             yield key, answer.to(item)
 
     @staticmethod
-    def _answer(item: Prepared, facts: _Facts | None, evaluated_at: datetime) -> _Answer | None:
+    def _answer(
+        item: Prepared, facts: FramedFacts | None, evaluated_at: datetime
+    ) -> _Answer | None:
         if facts is None:
             return None
         decision = evaluate(

@@ -83,6 +83,8 @@ NOT_OBJECT_SCOPED: dict[str, str] = {
     "/v1/enums": "the enum labels",
     "/v1/rulebooks": "the published rulebooks (no key needed)",
     "/v1/rulebooks/{rulebook_id}": "one published rulebook (no key needed)",
+    "/v1/rulebooks/{rulebook_id}/versions": "a rulebook's versions (admin; rules, no one's data)",
+    "/v1/rulebooks/{rulebook_id}/diff": "two versions compared (admin; rules, no one's data)",
     "/v1/opinions/verify": "public check of an opinion one holds, by its number or hash",
     "/v1/public/assessment-results": "public disclosure of published assessment results",
     "/v1/public/assessment-results.html": "the same, as a page",
@@ -118,6 +120,7 @@ BY_ID: dict[str, str] = {
     "/v1/cadres/{cadre_id}/dossier": "cadre",
     "/v1/cadres/{cadre_id}/appointment-form": "cadre",
     "/v1/vetting/decisions/{decision_id}": "decision",
+    "/v1/vetting/decisions/{decision_id}/trace": "decision",
     "/v1/consultations/{consultation_id}": "consultation",
     "/v1/consultations/{consultation_id}/dossier": "consultation",
     "/v1/consultations/{consultation_id}/transitions": "consultation",
@@ -1054,7 +1057,15 @@ def test_every_write_to_an_object_by_id_is_covered(app: FastAPI) -> None:
     by_id = {p for p, ops in paths.items() if "{" in p and set(ops) - {"get"}}
     assert (
         sorted(
-            by_id - covered - {"/v1/imports/{kind}", "/v1/vetting/decisions/{decision_id}/replay"}
+            by_id
+            - covered
+            - {"/v1/imports/{kind}", "/v1/vetting/decisions/{decision_id}/replay"}
+            # Rulebook versions belong to no jurisdiction; publishing them needs the admin scope
+            # (tests/vetting/test_publication.py::test_publication_needs_the_admin_scope).
+            - {
+                "/v1/rulebooks/{rulebook_id}/versions/{version}/impact",
+                "/v1/rulebooks/{rulebook_id}/versions/{version}/activate",
+            }
         )
         == []
     )
