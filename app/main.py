@@ -61,7 +61,7 @@ from app.vetting.endpoints import router as vetting_router
 from app.vetting.facts_loader import UNIT_HISTORIES
 from app.vetting.publication import follow_activations
 from app.vetting.publishing_endpoints import router as publishing_rulebooks_router
-from app.vetting.rulebooks import Rulebooks, publish_shipped
+from app.vetting.rulebooks import Rulebooks, bind, publish_shipped
 from app.webhooks.endpoints import router as webhooks_router
 from app.webhooks.worker import Worker
 
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
     app.state.log_signer = log_signer(settings)
     app.state.rulebooks = Rulebooks.shipped(settings.fallback_rulebook)
+    bind(app.state.sessionmaker, app.state.rulebooks)
     app.state.checks = CheckCoalescer(
         app.state.sessionmaker,
         app.state.cipher,

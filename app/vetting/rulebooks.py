@@ -15,7 +15,7 @@ inventing a rule. `resolved_by` says which of these steps chose the rulebook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,12 +30,15 @@ from app.context import system_context
 from app.errors import AppError, NotFound
 from app.models import AuditEvent, RulebookText
 from app.uow import unit_of_work
+from app.vetting import repository
 from app.vetting.rules import Rulebook, available_rulebooks
 from app.vetting.rules.rulebook import RULEBOOK_DIR, read_file
 from app.vetting.rules.rulebook_layers import Layer, compose, parse_stored
 from app.vetting.rules.rulebook_parse import RulebookError
 
 NATIONAL = "cn-national-2018"
+# Where a server's sessions carry its registry (`bind`): what a unit of work's handlers apply.
+SESSION_KEY = "rulebooks"
 # How a rulebook was chosen, with its Chinese label.
 BASES = {
     "requested": "请求指定",
@@ -245,6 +248,32 @@ class Rulebooks:
 
     def layers(self) -> list[Layer]:
         return [layer for versions in self.versions.values() for layer in versions]
+
+
+async def governing_for(
+    session: AsyncSession, books: Rulebooks, units: Mapping[UUID, UUID | None], as_of: date
+) -> dict[UUID, Rulebook]:
+    """For each key, the rulebook governing its org unit's jurisdiction on `as_of` (walking up
+    the tree, as a check with that unit as its target would), else the fallback's."""
+    walks = await repository.coded_ancestors(session, [u for u in set(units.values()) if u])
+    out: dict[UUID, Rulebook] = {}
+    for key, unit in units.items():
+        walk = [Unit(i, code) for i, code in walks.get(unit, [])] if unit else []
+        resolution = books.resolve(None, as_of, walk)
+        assert isinstance(resolution, Resolution)  # no rulebook named: always resolves
+        out[key] = resolution.rulebook
+    return out
+
+
+def bind(maker: async_sessionmaker[AsyncSession], books: Rulebooks) -> None:
+    """Let every session of `maker` carry `books` (the registry the server applies, with the
+    versions activated since it started), for code that has only a session."""
+    maker.configure(info={**maker.kw.get("info", {}), SESSION_KEY: books})
+
+
+def of_session(session: AsyncSession) -> Rulebooks | None:
+    books = session.info.get(SESSION_KEY)
+    return books if isinstance(books, Rulebooks) else None
 
 
 async def publish_shipped(maker: async_sessionmaker[AsyncSession], books: Rulebooks) -> int:

@@ -5,7 +5,8 @@ changes any purpose's outcome for a cadre."""
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -18,8 +19,8 @@ from app.models import AccountabilityCase, Post
 from app.records.repository import in_array, latest
 from app.uow import RecordChanged
 from app.vetting.facts_loader import FactsLoader
-from app.vetting.rulebooks import Rulebooks
-from app.vetting.rules import evaluate
+from app.vetting.rulebooks import Rulebooks, governing_for, of_session
+from app.vetting.rules import Rulebook, evaluate
 from app.vetting.rules.facts import CadreFacts
 from app.webhooks.outbox import EventType, has_subscribers, publish
 
@@ -72,12 +73,20 @@ async def _affected(session: AsyncSession, events: list[RecordChanged]) -> list[
     return sorted(cadres, key=str)
 
 
-def _outcomes(facts: CadreFacts, as_of: object) -> dict[str, str]:
-    rulebook = _rulebooks().governing(_rulebooks().fallback_id, as_of)  # type: ignore[arg-type]
-    return {
-        p.value: evaluate(facts, p, as_of, rulebook).outcome.value  # type: ignore[arg-type]
-        for p in WATCHED
-    }
+def _outcomes(facts: CadreFacts, as_of: date, rulebook: Rulebook) -> dict[str, str]:
+    return {p.value: evaluate(facts, p, as_of, rulebook).outcome.value for p in WATCHED}
+
+
+async def _governing(
+    session: AsyncSession, facts: Mapping[UUID, CadreFacts], as_of: date
+) -> dict[UUID, Rulebook]:
+    """The rulebook of each cadre's jurisdiction on `as_of`: that of the post they hold then
+    (walking up from its org unit, as a check for that post would), else the fallback."""
+    units: dict[UUID, UUID | None] = {}
+    for cadre_id, found in facts.items():
+        post = found.post_on(as_of)
+        units[cadre_id] = post.org_unit.id if post is not None else None
+    return await governing_for(session, of_session(session) or _rulebooks(), units, as_of)
 
 
 async def eligibility_changed(session: AsyncSession, events: list[RecordChanged]) -> None:
@@ -93,11 +102,13 @@ async def eligibility_changed(session: AsyncSession, events: list[RecordChanged]
     # This transaction's own records carry its start time; just before it, they did not exist.
     before = await loader.load(cadres, now - timedelta(microseconds=1))
     after = await loader.load(cadres, now)
+    governing = await _governing(session, after, as_of)
     for cadre_id in cadres:
         if cadre_id not in after:
             continue
-        old = _outcomes(before[cadre_id], as_of) if cadre_id in before else {}
-        new = _outcomes(after[cadre_id], as_of)
+        rulebook = governing[cadre_id]
+        old = _outcomes(before[cadre_id], as_of, rulebook) if cadre_id in before else {}
+        new = _outcomes(after[cadre_id], as_of, rulebook)
         changes = {p: {"before": old.get(p), "after": o} for p, o in new.items() if old.get(p) != o}
         if changes and old:
             await publish(

@@ -283,3 +283,46 @@ async def test_the_creation_shows_the_secret_in_both_forms_and_a_wrong_one_fails
         Webhook(standard_secret("another-secret-0123456789")).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(hook["standard_webhooks_secret"]).verify(body + b" ", headers)
+
+
+async def test_eligibility_changes_are_judged_by_the_rules_of_the_cadres_post(
+    api: Api, app: FastAPI, receiver: Receiver, worker_settings: Settings
+) -> None:
+    """A 通报 for duties not performed vetoes under Luzhou's rules, not under Sichuan's: a
+    cadre serving in Chengdu is not announced as changed; one serving in Luzhou is."""
+    await subscribe(api, receiver, "cadre.eligibility_changed")
+    last_year = clock.today().year - 1
+    today = clock.today().isoformat()
+    names = {}
+    for place, code in (("成都市人民政府", "510100"), ("泸州市人民政府", "510500")):
+        unit = await api.org_unit(place, division_code=code)
+        cadre = await api.cadre(f"{place[:2]}干部")
+        names[cadre["id"]] = place
+        await api.post_held(cadre["id"], unit["id"], start="2018-01-01")
+        assessment = {"subject": "cadre", "cadre_id": cadre["id"], "kind": "annual"}
+        await api.post("/v1/assessments", {**assessment, "year": last_year, "grade": "competent"})
+        await api.case(
+            cadre["id"],
+            circumstance="duties_not_performed",
+            opened_on=today,
+            decision_date=today,
+            methods=["notification"],
+        )
+    worker = Worker(app.state.sessionmaker, worker_settings)
+    await drain([worker], lambda: len(receiver.received) >= 3)
+    await asyncio.sleep(0.2)  # nothing more is on its way
+    await drain([worker], lambda: True)
+    changed = [
+        (names[e["data"]["cadre_id"]], e["data"]["changes"].get("promotion"))
+        for e in (r["body"] for r in receiver.received)
+        if e["type"] == "cadre.eligibility_changed"
+    ]
+    # Each assessment makes its cadre eligible; only Luzhou's case then vetoes.
+    assert sorted(changed, key=str) == sorted(
+        [
+            ("成都市人民政府", {"before": "pending", "after": "eligible"}),
+            ("泸州市人民政府", {"before": "pending", "after": "eligible"}),
+            ("泸州市人民政府", {"before": "eligible", "after": "ineligible"}),
+        ],
+        key=str,
+    )
