@@ -26,6 +26,7 @@ from app.models import (
     Commendation,
     Consultation,
     Contribution,
+    DutyPerformance,
     ImportBatch,
     Inspection,
     OrgUnit,
@@ -61,6 +62,7 @@ SUBJECTS: dict[str, Subject] = {
     "commendation": Subject(Commendation.id, (Commendation.cadre_id,)),
     "contribution": Subject(Contribution.id, (Contribution.cadre_id,)),
     "cadre_investigation": Subject(CadreInvestigation.id, (CadreInvestigation.cadre_id,)),
+    "duty_performance": Subject(DutyPerformance.id, (DutyPerformance.cadre_id,)),
     "cadre_status_event": Subject(CadreStatusEvent.id, (CadreStatusEvent.cadre_id,)),
     "inspection": Subject(Inspection.id, org_unit_columns=(Inspection.org_unit_id,)),
     "supervision_item": Subject(

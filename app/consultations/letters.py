@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.consultations.document import FactLine, OpinionDocument
+from app.consultations.document import FactLine, OpinionDocument, chinese_date
 from app.consultations.schemas import IssueRequest, Recommendation
 from app.domain.labels import zh
 from app.models import Cadre, Consultation, OrgUnit, VettingDecision
@@ -61,7 +61,34 @@ def _facts(consultation: Consultation, chosen: Recommendation) -> tuple[FactLine
         )
     if not lines and chosen is Recommendation.NO_OBJECTION:
         lines.append(FactLine(text="经核查，未发现该同志存在安全生产责任追究、一票否决等情形。"))
-    return tuple(lines)
+    return (*lines, *_duty_lines(dossier))
+
+
+def _span(segment: dict[str, Any]) -> str:
+    start = chinese_date(date.fromisoformat(segment["start"]))
+    until = segment.get("until")
+    return f"{start}至{chinese_date(date.fromisoformat(until))}" if until else f"{start}起"
+
+
+def _duty_lines(dossier: dict[str, Any]) -> list[FactLine]:
+    """For each post held, the duty lists it carried (职责清单) and where they are stated: what
+    an organisation department reads the findings against (终身追责 years later)."""
+    lines = []
+    for post in dossier.get("career", []):
+        for segment in post.get("duties", []):
+            lists = segment.get("duty_lists", [])
+            if not lists:
+                continue
+            carried = "、".join(f"{lst['title']['zh']}{len(lst['duties'])}项" for lst in lists)
+            where = "；".join(dict.fromkeys(lst["basis"] for lst in lists))
+            unit = post.get("org_unit", {}).get("name", "")
+            lines.append(
+                FactLine(
+                    text=f"该同志任{unit}{post['title']}期间（{_span(segment)}），承担{carried}。",
+                    basis=where,
+                )
+            )
+    return lines
 
 
 def _conclusion(name: str, chosen: Recommendation, extra: str | None) -> str:

@@ -38,8 +38,11 @@ from app.records.kinds.posts import PostRead
 from app.records.kinds.unit_records import InspectionRead, SupervisionItemRead, is_overdue
 from app.schemas import ReadModel
 from app.security.pii import PiiCipher
+from app.vetting.duty_lists import RulebookDuties, Tenure
 from app.vetting.facts_loader import FactsLoader, RecordSet, accident_fact
+from app.vetting.rulebooks import of_session
 from app.vetting.rules.facts import CadreFacts, PostFact
+from app.vetting.schemas import DutySegment
 
 
 class OrgUnitBrief(ReadModel):
@@ -58,6 +61,11 @@ class PostHeld(ReadModel):
 
 class CareerEntry(PostRead):
     org_unit: OrgUnitBrief
+    duties: list[DutySegment] = Field(
+        default_factory=list,
+        description="The safety duties the post carried (职责清单), as the rules in force then "
+        "defined them: the tenure cut where those rules changed.",
+    )
 
 
 class AccidentEntry(AccidentRead):
@@ -128,6 +136,31 @@ def _career(records: RecordSet, cadre_id: UUID, as_of: date) -> list[CareerEntry
         if date.fromisoformat(row["start_date"]) <= as_of
     ]
     return sorted(entries, key=lambda e: (e.start_date, str(e.id)))
+
+
+async def with_duties(
+    session: AsyncSession, career: list[CareerEntry], as_of: date
+) -> list[CareerEntry]:
+    """Each post of `career` with the duties it carried up to `as_of` (segments)."""
+    books = of_session(session)
+    if books is None or not career:  # pragma: no cover - the app always binds its registry
+        return career
+    tenures = [
+        Tenure(
+            e.id,
+            e.org_unit_id,
+            e.org_unit.kind,
+            e.safety_role,
+            e.start_date,
+            e.end_date if e.end_date is not None and e.end_date <= as_of else None,
+        )
+        for e in career
+    ]
+    found = await RulebookDuties(books).tenures(session, tenures, as_of)
+    return [
+        e.model_copy(update={"duties": [DutySegment.model_validate(s) for s in found[e.id]]})
+        for e in career
+    ]
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -247,7 +280,7 @@ async def build(
         known_at=known_at,
         status_on_as_of=facts.status_on(as_of),
         status_events=dated("statuses", "effective_date", StatusEventRead),
-        career=_career(records, cadre_id, as_of),
+        career=await with_duties(session, _career(records, cadre_id, as_of), as_of),
         assessments=[
             AssessmentRead.model_validate(r)
             for r in sorted(assessments, key=lambda r: (r["year"], r["kind"]))

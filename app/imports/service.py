@@ -7,6 +7,7 @@ imported before."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable, Hashable
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 from sqlalchemy import exists, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
@@ -276,12 +278,19 @@ class Importer:
             "request_id": self.ctx.request_id,
         }
         columns = [c.key for c in model.__table__.columns if c.key != "recorded_at"]
+        # COPY takes JSONB as its text; a JSONB column an import has no value for gets its default.
+        json_columns = {c.key for c in model.__table__.columns if isinstance(c.type, JSONB)}
         records = []
         for row in rows:
             row.pop("_line")
             row["id"] = uuid.uuid4()
             values = {**row, **meta}
-            records.append(tuple(_copy_value(values.get(c)) for c in columns))
+            records.append(
+                tuple(
+                    _json_value(values.get(c)) if c in json_columns else _copy_value(values.get(c))
+                    for c in columns
+                )
+            )
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
@@ -302,6 +311,10 @@ class Importer:
                     period=None if cadre else unit_record_period(row.get),
                 ),
             )
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps([] if value is None else value, ensure_ascii=False, default=str)
 
 
 def _copy_value(value: Any) -> Any:

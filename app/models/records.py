@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -20,7 +21,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -170,6 +171,8 @@ class AccountabilityCase(Versioned, Base):
     criminal_penalty: Mapped[bool] = mapped_column(Boolean, server_default="false")
     criminal_penalty_completed_on: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[str | None] = mapped_column(Text)
+    # The duties named as not performed, as the post carried them (app/records/duty_catalogue).
+    breached_duties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
 
 
 class Commendation(Versioned, Base):
@@ -206,6 +209,8 @@ class CadreInvestigation(Versioned, Base):
     purpose: Mapped[Purpose | None] = mapped_column(enum_type(Purpose))
     result: Mapped[InvestigationResult] = mapped_column(enum_type(InvestigationResult))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The duty-performance record (履职评定) the investigation relied on, if any.
+    duty_performance_id: Mapped[UUID | None] = mapped_column(PG_UUID(as_uuid=True))
 
 
 class Inspection(Versioned, Base):
@@ -230,6 +235,21 @@ class SupervisionItem(Versioned, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
+class DutyPerformance(Versioned, Base):
+    """How a cadre performed the duties of a post in a year (履职评定): per duty performed,
+    partly or not, with evidence references; each entry keeps the duty as the post carried it."""
+
+    __tablename__ = "duty_performances"
+
+    cadre_id: Mapped[UUID] = _cadre_fk()
+    post_id: Mapped[UUID] = mapped_column(PG_UUID(as_uuid=True), index=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    authority: Mapped[str | None] = mapped_column(String(200))
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
 VERSIONED_TABLES = (
     "cadre_versions",
     "cadre_status_events",
@@ -242,4 +262,5 @@ VERSIONED_TABLES = (
     "cadre_investigations",
     "inspections",
     "supervision_items",
+    "duty_performances",
 )

@@ -16,7 +16,14 @@ from app.context import Context
 from app.deps import SettingsDep
 from app.domain.enums import CaseStatus, ChangeKind
 from app.errors import Unprocessable, problem_responses
-from app.models import Accident, AccountabilityCase, OrgUnit, Post, VettingDecision
+from app.models import (
+    Accident,
+    AccountabilityCase,
+    DutyPerformance,
+    OrgUnit,
+    Post,
+    VettingDecision,
+)
 from app.records.repository import latest
 from app.schemas import AwareDatetime
 from app.uow import SessionDep
@@ -46,9 +53,42 @@ class AccountabilityStats(BaseModel):
     by_circumstance: list[Count]
     by_method: list[Count]
     by_org_unit: list[UnitCount]
+    by_duty: list[Count] = Field(
+        description="Duties named as not performed (履职不到位), by duty code: one per case."
+    )
     unlocated: int = Field(
         description="Cases (in `cases`, not in `by_org_unit`) whose cadre held no recorded post "
         "on the decision date; only without `under`, which needs the unit."
+    )
+
+
+class PerformanceCounts(BaseModel):
+    performed: int
+    partly: int
+    not_performed: int
+
+
+class DutyPerformanceCount(PerformanceCounts):
+    duty_code: str
+    list_id: str
+    citation_zh: str
+
+
+class UnitPerformanceCount(PerformanceCounts):
+    org_unit_id: UUID
+    name: str
+
+
+class DutyPerformanceStats(BaseModel):
+    year: int
+    under: UUID | None
+    records: int = Field(description="Duty-performance records (履职评定) of the year.")
+    cadres: int
+    by_duty: list[DutyPerformanceCount] = Field(
+        description="Per duty: how many assessments found it performed, partly, not."
+    )
+    by_org_unit: list[UnitPerformanceCount] = Field(
+        description="Per org unit of the post assessed: the same counts over all its duties."
     )
 
 
@@ -126,7 +166,11 @@ def _located_cases(year: int) -> Any:
         .scalar_subquery()
     )
     return select(
-        cases.c.id, cases.c.circumstance, cases.c.methods, held.label("org_unit_id")
+        cases.c.id,
+        cases.c.circumstance,
+        cases.c.methods,
+        cases.c.breached_duties,
+        held.label("org_unit_id"),
     ).subquery()
 
 
@@ -177,6 +221,15 @@ async def stats_accountability(
         .group_by(units_q.c.id, units_q.c.name)
         .order_by(func.count().desc(), units_q.c.name)
     )
+    duty = func.jsonb_array_elements(base.c.breached_duties).table_valued("value").render_derived()
+    code = duty.c.value.op("->>")("duty_code")
+    by_duty = await session.execute(
+        select(code, func.count(func.distinct(base.c.id)))
+        .select_from(base)
+        .join(duty, literal(True))
+        .group_by(code)
+        .order_by(func.count(func.distinct(base.c.id)).desc(), code)
+    )
     return AccountabilityStats(
         year=year,
         under=root,
@@ -184,7 +237,91 @@ async def stats_accountability(
         by_circumstance=[Count(key=k, count=c) for k, c in by_circumstance],
         by_method=[Count(key=k, count=c) for k, c in by_method],
         by_org_unit=[UnitCount(org_unit_id=i, name=n, count=c) for i, n, c in by_unit],
+        by_duty=[Count(key=k, count=c) for k, c in by_duty],
         unlocated=int(unlocated or 0),
+    )
+
+
+def _performance_counts(performance: Any) -> list[Any]:
+    return [
+        func.count().filter(performance == value).label(value)
+        for value in ("performed", "partly", "not_performed")
+    ]
+
+
+@router.get(
+    "/duty-performance",
+    response_model=DutyPerformanceStats,
+    responses=ERRORS,
+    operation_id="stats_duty_performance",
+)
+async def stats_duty_performance(
+    session: SessionDep, ctx: Reader, year: Year, under: Under = None
+) -> DutyPerformanceStats:
+    """Duty performance (履职评定) of `year`: per duty and per org unit of the post assessed,
+    how many duties were found performed, partly performed, not performed."""
+    root = await _scope_under(session, ctx, under)
+    records = (
+        latest(DutyPerformance)
+        .where(DutyPerformance.change != ChangeKind.REVOKED, DutyPerformance.year == year)
+        .subquery()
+    )
+    posts = latest(Post).subquery()
+    units = select(OrgUnit.id, OrgUnit.name)
+    if root is not None:
+        units = units.where(OrgUnit.path.contains([root]))
+    units_q = units.subquery()
+    base = (
+        select(
+            records.c.id,
+            records.c.cadre_id,
+            records.c.entries,
+            units_q.c.id.label("unit_id"),
+            units_q.c.name.label("unit_name"),
+        )
+        .join(posts, posts.c.id == records.c.post_id)
+        .join(units_q, units_q.c.id == posts.c.org_unit_id)
+        .subquery()
+    )
+    entry = func.jsonb_array_elements(base.c.entries).table_valued("value").render_derived()
+    performance = entry.c.value.op("->>")("performance")
+    count, cadres = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(base.c.cadre_id))).select_from(base)
+        )
+    ).one()
+    code = entry.c.value.op("->>")("duty_code")
+    list_id = entry.c.value.op("->>")("list_id")
+    citation = entry.c.value.op("->>")("citation_zh")
+    by_duty = await session.execute(
+        select(code, func.min(list_id), func.min(citation), *_performance_counts(performance))
+        .select_from(base)
+        .join(entry, literal(True))
+        .group_by(code)
+        .order_by(code)
+    )
+    by_unit = await session.execute(
+        select(base.c.unit_id, base.c.unit_name, *_performance_counts(performance))
+        .select_from(base)
+        .join(entry, literal(True))
+        .group_by(base.c.unit_id, base.c.unit_name)
+        .order_by(base.c.unit_name, base.c.unit_id)
+    )
+    return DutyPerformanceStats(
+        year=year,
+        under=root,
+        records=int(count or 0),
+        cadres=int(cadres or 0),
+        by_duty=[
+            DutyPerformanceCount(
+                duty_code=c, list_id=lst, citation_zh=cit, performed=p, partly=q, not_performed=n
+            )
+            for c, lst, cit, p, q, n in by_duty
+        ],
+        by_org_unit=[
+            UnitPerformanceCount(org_unit_id=i, name=nm, performed=p, partly=q, not_performed=n)
+            for i, nm, p, q, n in by_unit
+        ],
     )
 
 

@@ -14,7 +14,7 @@ from app.auth import jurisdiction
 from app.auth.scopes import Scope
 from app.context import Context
 from app.deps import CipherDep, SettingsDep
-from app.domain.enums import Purpose
+from app.domain.enums import OrgUnitKind, Purpose, SafetyRole
 from app.errors import (
     AppError,
     NotFound,
@@ -30,6 +30,7 @@ from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.coalescer import CheckCoalescer
 from app.vetting.rulebooks import Rulebooks
+from app.vetting.rules import Rulebook
 from app.vetting.schemas import (
     BatchRequest,
     BatchResult,
@@ -39,6 +40,7 @@ from app.vetting.schemas import (
     ReplayRequest,
     ReplayResult,
     RulebookDetail,
+    RulebookDuties,
     RulebookSummary,
     RulebookVersionOut,
     Trace,
@@ -341,3 +343,73 @@ async def get_rulebook(
     if as_of is not None:
         rulebook = books.governing(rulebook_id, as_of)
     return RulebookDetail.model_validate(rulebook.describe())
+
+
+@router.get(
+    "/v1/rulebooks/{rulebook_id}/duties",
+    response_model=RulebookDuties,
+    responses=problem_responses(404),
+    operation_id="get_rulebook_duties",
+    tags=["rulebooks"],
+)
+async def get_rulebook_duties(
+    rulebook_id: str,
+    request: Request,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(description="The duty lists this rulebook stands for on this day (default: latest)."),
+    ] = None,
+    role: Annotated[
+        SafetyRole | None, Query(description="With unit_kind: the lists such a post carries.")
+    ] = None,
+    unit_kind: Annotated[
+        OrgUnitKind | None, Query(description="With role: the lists such a post carries.")
+    ] = None,
+) -> RulebookDuties:
+    """The duty lists (职责清单) of a rulebook, merged over the rulebooks it extends: per list
+    the roles and kinds of unit that carry it, its article, and each duty with its stable code,
+    item, Chinese text (and whether that is the article's wording), an English gist; the kinds of
+    unit that follow other kinds' lists by reference (参照执行). Codes are what accountability
+    cases (`breached_duties`) and duty-performance records name."""
+    books = _rulebooks(request)
+    rulebook = books.find(rulebook_id)
+    if isinstance(rulebook, AppError):
+        raise NotFound(f"No rulebook {rulebook_id!r}.")
+    if (role is None) != (unit_kind is None):
+        raise Unprocessable(
+            "role and unit_kind go together.",
+            errors=[("query.role" if role is None else "query.unit_kind", "give both or neither")],
+        )
+    if as_of is not None:
+        rulebook = books.governing(rulebook_id, as_of)
+    in_force = as_of is None or rulebook.effective_from <= as_of
+    described = (
+        rulebook.duties.describe() if in_force else {"duty_lists": [], "duty_references": []}
+    )
+    carried = None
+    if role is not None and unit_kind is not None:
+        found = rulebook.duties.carried(role, unit_kind) if in_force else ()
+        carried = [_stated(rulebook, c.describe()) for c in found]
+    return RulebookDuties.model_validate(
+        {
+            "rulebook": {
+                "id": rulebook.id,
+                "version": rulebook.version,
+                "sha256": rulebook.sha256,
+                "layers": [
+                    {"id": r.id, "version": r.version, "sha256": r.sha256} for r in rulebook.layers
+                ],
+            },
+            "as_of": as_of,
+            "in_force": in_force,
+            "duty_lists": [_stated(rulebook, d) for d in described["duty_lists"]],
+            "duty_references": described["duty_references"],
+            "carried": carried,
+        }
+    )
+
+
+def _stated(rulebook: Rulebook, described: dict[str, Any]) -> dict[str, Any]:
+    stated = rulebook.stated_in.get(f"duty_lists.{described['list_id']}")
+    layer = None if stated is None else {"layer": stated[0], "effective_from": stated[1]}
+    return {**described, "stated_in": layer}

@@ -44,6 +44,7 @@ from app.vetting.rules.facts import (
     CaseFact,
     CommendationFact,
     ContributionFact,
+    DutyBreachFact,
     OrgUnitRef,
     PostFact,
     StatusEventFact,
@@ -178,6 +179,22 @@ def case_fact(row: Row) -> CaseFact:
         referred_to_supervisory_commission=row["referred_to_supervisory_commission"],
         accident_id=_uuid(row["accident_id"]),
         post_id=_uuid(row["post_id"]),
+        duties=_duty_breaches(row.get("breached_duties")),
+    )
+
+
+def _duty_breaches(entries: list[dict[str, Any]] | None) -> tuple[DutyBreachFact, ...]:
+    return tuple(
+        DutyBreachFact(
+            post_id=fast_uuid(e["post_id"]),
+            duty_code=e["duty_code"],
+            item=e["item"],
+            citation_zh=e["citation_zh"],
+            text_zh=e["text_zh"],
+            text_en=e["text_en"],
+            wording=e["wording"],
+        )
+        for e in entries or ()
     )
 
 

@@ -36,7 +36,7 @@ _LEAN = {
     "t.authority, t.document_number, t.methods, t.party_sanction, t.party_probation_months, "
     "t.admin_sanction, t.suspension_months, t.leniency, t.criminal_penalty, "
     "t.criminal_penalty_completed_on, t.referred_to_supervisory_commission, t.accident_id, "
-    "t.post_id",
+    "t.post_id, t.breached_duties",
     "commendations": "t.id, t.change, t.kind, t.basis, t.year, t.awarded_on",
     "contributions": "t.id, t.change, t.area, t.year, t.achieved_on",
     "investigations": "t.id, t.change, t.conducted_on, t.purpose, t.result",

@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.cadres.schemas import ValidIdNumber
-from app.domain.enums import Effect, Outcome, Purpose, SafetyRole, SeedSystem
+from app.domain.enums import (
+    DutyWording,
+    Effect,
+    OrgUnitKind,
+    Outcome,
+    Purpose,
+    SafetyRole,
+    SeedSystem,
+)
 from app.errors import Problem
 from app.schemas import AwareDatetime, InputModel, IsoDate
 
@@ -362,6 +370,80 @@ class RulebookDetail(BaseModel):
     citations: dict[str, str]
     settings: dict[str, Any]
     rules: list[RuleOut]
+
+
+# --- duty lists (职责清单) -----------------------------------------------------------------------
+
+
+class DutyText(BaseModel):
+    zh: str
+    en: str = Field(description="An English gist, not a translation.")
+
+
+class DutyOut(BaseModel):
+    code: str = Field(description="Stable code, e.g. central.5.2 (central 规定 Art. 5 item 2).")
+    item: int = Field(description="The item's number in the article; 0 = the article as a whole.")
+    item_zh: str | None = Field(description="（二） — the item as the text numbers it.")
+    text: DutyText
+    wording: DutyWording = Field(
+        description="verbatim: the article's wording; gist: our summary of the item."
+    )
+
+
+class DutyReferenceOut(BaseModel):
+    unit_kind: OrgUnitKind
+    follows: list[OrgUnitKind]
+    basis: str
+
+
+class StatedIn(BaseModel):
+    layer: str = Field(description="The rulebook layer (id) that stated it.")
+    effective_from: date = Field(description="That layer's effective date.")
+
+
+class DutyListOut(BaseModel):
+    list_id: str
+    title: DutyText
+    basis: str = Field(description="The article that lists the duties.")
+    citation: str = Field(description="The citation key of `basis` in the rulebook.")
+    unit_kinds: list[OrgUnitKind]
+    roles: list[SafetyRole]
+    duties: list[DutyOut]
+    stated_in: StatedIn | None = Field(
+        default=None, description="The layer that last stated this list (none: a single text)."
+    )
+
+
+class CarriedListOut(DutyListOut):
+    by_reference: DutyReferenceOut | None = Field(
+        description="Set when the post's kind of unit follows another kind's lists (参照执行)."
+    )
+
+
+class RulebookOfDay(BaseModel):
+    id: str
+    version: str
+
+
+class DutySegment(BaseModel):
+    """A stretch of a tenure under one version of the rules, and the duty lists it gave."""
+
+    start: date = Field(description="First day of the stretch.")
+    until: date | None = Field(description="Last day (inclusive); null: the post is still held.")
+    rulebook: RulebookOfDay
+    in_force: bool = Field(description="False before any rules were in force: no duties then.")
+    duty_lists: list[CarriedListOut]
+
+
+class RulebookDuties(BaseModel):
+    rulebook: RulebookRefOut
+    as_of: date | None
+    in_force: bool = Field(description="False before the rulebook took effect: no duties then.")
+    duty_lists: list[DutyListOut]
+    duty_references: list[DutyReferenceOut]
+    carried: list[CarriedListOut] | None = Field(
+        description="With role and unit_kind: the lists such a post carries (else null)."
+    )
 
 
 # --- publishing rulebook versions ---------------------------------------------------------------

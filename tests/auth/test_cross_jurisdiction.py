@@ -72,6 +72,7 @@ AMENDMENTS: dict[str, dict[str, Any]] = {
     "cadre-investigations": {"notes": "复核"},
     "inspections": {"rating": "fail"},
     "supervision-items": {"outcome": "已整改"},
+    "duty-performances": {"notes": "复核"},
 }
 
 # --- which paths the suite covers, and how ---------------------------------------------------
@@ -83,6 +84,7 @@ NOT_OBJECT_SCOPED: dict[str, str] = {
     "/v1/enums": "the enum labels",
     "/v1/rulebooks": "the published rulebooks (no key needed)",
     "/v1/rulebooks/{rulebook_id}": "one published rulebook (no key needed)",
+    "/v1/rulebooks/{rulebook_id}/duties": "a published rulebook's duty lists (no key needed)",
     "/v1/rulebooks/{rulebook_id}/versions": "a rulebook's versions (admin; rules, no one's data)",
     "/v1/rulebooks/{rulebook_id}/diff": "two versions compared (admin; rules, no one's data)",
     "/v1/opinions/verify": "public check of an opinion one holds, by its number or hash",
@@ -144,6 +146,7 @@ KEY_FOR: dict[str, str] = {
 REQUIRED_QUERY: dict[str, Callable[[World], dict[str, Any]]] = {
     "/v1/stats/accountability": lambda w: {"year": 2020},
     "/v1/stats/accidents": lambda w: {"year": 2020},
+    "/v1/stats/duty-performance": lambda w: {"year": 2023},
     "/v1/compliance/safety-responsibility": lambda w: {"under": w.a.unit},
 }
 # Query parameter -> (B's values to try, a nonexistent value of the same shape). Every uuid
@@ -155,6 +158,7 @@ FILTERS: dict[str, tuple[Callable[[County], list[str]], Callable[[], str]]] = {
     "parent_id": (lambda b: b.ids["org_unit"], lambda: str(uuid.uuid4())),
     "target_org_unit_id": (lambda b: b.ids["org_unit"], lambda: str(uuid.uuid4())),
     "accident_id": (lambda b: b.ids["accidents"], lambda: str(uuid.uuid4())),
+    "post_id": (lambda b: b.ids["posts"], lambda: str(uuid.uuid4())),
     "target_id": (lambda b: b.object_ids(), lambda: str(uuid.uuid4())),
     "actor_client_id": (lambda b: b.ids["client"], lambda: str(uuid.uuid4())),
     "request_id": (lambda b: b.ids["request"][:8], lambda: uuid.uuid4().hex),
@@ -315,6 +319,21 @@ def record_bodies(cadre: str, unit: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def performance_body(cadre: str, post: str, **extra: Any) -> dict[str, Any]:
+    """A duty-performance record (履职评定) of a county head's 2023 (post_body's post)."""
+    return {
+        "cadre_id": cadre,
+        "post_id": post,
+        "year": 2023,
+        "assessed_on": "2024-01-15",
+        "entries": [
+            {"duty_code": "central.6.1", "performance": "performed"},
+            {"duty_code": "central.6.4", "performance": "partly"},
+        ],
+        **extra,
+    }
+
+
 def consultation_body(cadre: str, unit: str, requesting_unit: str, **extra: Any) -> dict[str, Any]:
     return {
         "cadre_id": cadre,
@@ -381,6 +400,8 @@ async def build_county(
     county.add("posts", post["id"])
     for kind, body in record_bodies(cadre["id"], unit["id"]).items():
         county.add(kind, (await writer.post(f"/v1/{kind}", body))["id"])
+    performance = performance_body(cadre["id"], post["id"])
+    county.add("duty-performances", (await writer.post("/v1/duty-performances", performance))["id"])
     case = case_body(cadre["id"], accident_id=county.first("accidents"), post_id=post["id"])
     county.add("accountability-cases", (await writer.post("/v1/accountability-cases", case))["id"])
 
@@ -757,12 +778,23 @@ async def test_statistics_count_only_the_keys_own_county(api: Api, app: FastAPI)
             )
         if sum(level["accidents"] for level in accidents["by_level"]) != expected_accidents:
             leaks.add(f"GET /v1/stats/accidents {params}", f"by_level {accidents['by_level']}")
+    for under in (None, w.a.unit):
+        params = {"year": 2023} | ({"under": under} if under else {})
+        duties = await stats(reader, "/v1/stats/duty-performance", **params)
+        units = [u["org_unit_id"] for u in duties["by_org_unit"]]
+        if (duties["records"], units) != (1, [w.a.unit]):
+            leaks.add(
+                f"GET /v1/stats/duty-performance {params}",
+                f"records {duties['records']}, units {units}; A has 1 record in its unit",
+            )
+        if sum(d["performed"] + d["partly"] for d in duties["by_duty"]) != 2:
+            leaks.add(f"GET /v1/stats/duty-performance {params}", f"by_duty {duties['by_duty']}")
     vetting = await stats(reader, "/v1/stats/vetting")
     counted = sum(p["total"] for p in vetting["by_purpose"])
     if counted != expected_decisions:
         leaks.add("GET /v1/stats/vetting", f"{counted} decisions; A made {expected_decisions}")
     # A subtree outside the key's (B's, or the city above it) looks like no unit at all.
-    for path in ("/v1/stats/accountability", "/v1/stats/accidents"):
+    for path in ("/v1/stats/accountability", "/v1/stats/accidents", "/v1/stats/duty-performance"):
         for theirs in [*w.b.ids["org_unit"], w.city]:
             nowhere = str(uuid.uuid4())
             b = await call(reader, "GET", path, {"year": 2020, "under": theirs})
@@ -835,6 +867,20 @@ def reference_writes(
             "POST",
             "/v1/accountability-cases",
             lambda v: case_body(a.cadre, post_id=v),
+            b.ids["posts"],
+            "post_id",
+        ),
+        (
+            "POST",
+            "/v1/duty-performances",
+            lambda v: performance_body(v, a.first("posts") or ""),
+            b.ids["cadre"],
+            "cadre_id",
+        ),
+        (
+            "POST",
+            "/v1/duty-performances",
+            lambda v: performance_body(a.cadre, v),
             b.ids["posts"],
             "post_id",
         ),

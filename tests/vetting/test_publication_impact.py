@@ -37,7 +37,7 @@ async def test_the_impact_of_a_longer_period_is_exactly_the_hand_count(
             )
             report = await call(
                 "POST",
-                "/v1/rulebooks/cn-sichuan-luzhou-2018/versions/2.1.0/impact",
+                "/v1/rulebooks/cn-sichuan-luzhou-2018/versions/2.2.0/impact",
                 json={"population": "all_cadres", "as_of": "2026-07-01"},
             )
             failed = await call(

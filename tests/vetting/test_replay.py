@@ -142,7 +142,7 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
     )
     books = app.state.rulebooks
     old = books.latest("cn-sichuan-luzhou-2018")
-    newer = old.text.replace('version = "2.0.0"', 'version = "2.1.0"').replace(
+    newer = old.text.replace('version = "2.1.0"', 'version = "2.2.0"').replace(
         'months = 12 },\n  { purposes = ["commendation"',
         'months = 18 },\n  { purposes = ["commendation"',
         1,
@@ -162,7 +162,7 @@ async def test_a_changed_rulebook_version_is_reported_by_replay(
         books.versions[old.id].remove(changed)
     assert stored["identical"] is True and stored["rulebook_changed"] is True
     assert current["identical"] is False
-    assert current["replayed_with"]["version"] == "2.1.0"
+    assert current["replayed_with"]["version"] == "2.2.0"
     paths = [d["path"] for d in current["differences"]]
     assert any("rulebook" in p for p in paths)
     assert any("blocks_until" in p for p in paths) or "eligible_from" in paths

@@ -50,7 +50,7 @@ async def test_replay_reports_the_rules_whose_trace_changed(
     books = app.state.rulebooks
     old = books.latest("cn-sichuan-luzhou-2018")
     newer = read_layer(
-        old.text.replace('version = "2.0.0"', 'version = "2.9.0"').replace(
+        old.text.replace('version = "2.1.0"', 'version = "2.9.0"').replace(
             'months = 12 },\n  { purposes = ["commendation"',
             'months = 18 },\n  { purposes = ["commendation"',
             1,

@@ -250,3 +250,21 @@ class ChangeKind(StrEnum):
     CREATED = "created"
     AMENDED = "amended"
     REVOKED = "revoked"
+
+
+@labeled({"verbatim": "条文原文", "gist": "条文要点"})
+class DutyWording(StrEnum):
+    """How a duty's Chinese text in a rulebook relates to the article: its wording, or our
+    summary of the item where the wording could not be checked (docs/duties.md)."""
+
+    VERBATIM = "verbatim"
+    GIST = "gist"
+
+
+@labeled({"performed": "履职到位", "partly": "部分履职", "not_performed": "未履职"})
+class DutyPerformance(StrEnum):
+    """How a cadre performed one duty in a year (履职评定)."""
+
+    PERFORMED = "performed"
+    PARTLY = "partly"
+    NOT_PERFORMED = "not_performed"

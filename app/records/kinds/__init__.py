@@ -10,6 +10,7 @@ from app.records.kinds.cadre_records import (
     COMMENDATIONS,
     CONTRIBUTIONS,
 )
+from app.records.kinds.duty_performance import DUTY_PERFORMANCES
 from app.records.kinds.posts import POSTS
 from app.records.kinds.unit_records import INSPECTIONS, SUPERVISION_ITEMS
 
@@ -22,6 +23,7 @@ ALL_KINDS: tuple[RecordKind, ...] = (
     COMMENDATIONS,
     CONTRIBUTIONS,
     CADRE_INVESTIGATIONS,
+    DUTY_PERFORMANCES,
     INSPECTIONS,
     SUPERVISION_ITEMS,
 )

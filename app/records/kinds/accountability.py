@@ -4,32 +4,56 @@ sanction grades, leniency (including 尽职免责), referral and criminal penalt
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.context import Context
 from app.domain.enums import (
     AdminSanction,
     CaseStatus,
     Circumstance,
+    DutyWording,
     Leniency,
     Method,
     PartySanction,
 )
 from app.errors import Unprocessable
 from app.models import Accident, AccountabilityCase, Post
-from app.records import references
+from app.records import duty_catalogue, references
 from app.records.filters import CadreFilters
-from app.records.kind import RecordKind, Values
+from app.records.kind import RecordKind, Values, default_to_input
 from app.schemas import InputModel, IsoDate, RecordMeta, ShortText
 
 
 def _error(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("case", "{field}: {message}", {"field": field, "message": message})
+
+
+class DutyBreachIn(InputModel):
+    duty_code: Annotated[str, Field(min_length=1, max_length=60, examples=["central.5.2"])] = Field(
+        description="A duty code of the post's duty list (GET /v1/rulebooks/{id}/duties)."
+    )
+    post_id: UUID | None = Field(
+        default=None, description="The post that carried the duty; default: the case's post_id."
+    )
+
+
+class DutyBreachRead(BaseModel):
+    post_id: UUID
+    duty_code: str
+    list_id: str
+    item: int
+    citation_zh: str = Field(description="The article and item, e.g. 《…》第五条第（二）项.")
+    text_zh: str
+    text_en: str
+    wording: DutyWording
+    rulebook_id: str
+    rulebook_version: str
 
 
 class CaseCreate(InputModel):
@@ -56,6 +80,12 @@ class CaseCreate(InputModel):
     criminal_penalty: bool = False
     criminal_penalty_completed_on: IsoDate | None = None
     summary: Annotated[str, Field(max_length=20000)] | None = None
+    breached_duties: Annotated[list[DutyBreachIn], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="The duties not performed (履职不到位), each of a post of this cadre: the "
+        "finding and the opinion letter cite their article and item. Checked against the duty "
+        "list the post carried on the accident's day or, without an accident, on opened_on.",
+    )
 
     @model_validator(mode="after")
     def consistent(self) -> Self:
@@ -116,6 +146,7 @@ class CaseRead(RecordMeta):
     criminal_penalty: bool
     criminal_penalty_completed_on: date | None
     summary: str | None
+    breached_duties: list[DutyBreachRead]
 
 
 class CaseFilters(CadreFilters):
@@ -133,21 +164,68 @@ async def prepare_case(session: AsyncSession, ctx: Context, values: Values) -> V
         await references.live_record(
             session, ctx.principal, Accident, values["accident_id"], "accident_id", "accident"
         )
-    if values["post_id"] is not None:
-        post = await references.live_record(
-            session, ctx.principal, Post, values["post_id"], "post_id", "post"
+    accident = None
+    if values["accident_id"] is not None:
+        accident = await references.live_record(
+            session, ctx.principal, Accident, values["accident_id"], "accident_id", "accident"
         )
-        if post.cadre_id != values["cadre_id"]:
-            raise Unprocessable(
-                "The post named belongs to another cadre.",
-                errors=[("body.post_id", "not a post of this cadre")],
+    case_post = None
+    if values["post_id"] is not None:
+        case_post = await _own_post(session, ctx, values, values["post_id"], "post_id")
+    columns = {**case_columns(values), "breached_duties": []}
+    named = values.get("breached_duties") or []
+    if named:
+        posts: list[tuple[Post, str]] = []
+        for n, entry in enumerate(named):
+            post_id = entry.get("post_id") or values["post_id"]
+            if post_id is None:
+                raise Unprocessable(
+                    "A duty named needs the post that carried it.",
+                    errors=[
+                        (f"body.breached_duties[{n}].post_id", "needed: the case has no post_id")
+                    ],
+                )
+            post = (
+                case_post
+                if case_post is not None and post_id == case_post.id
+                else (
+                    await _own_post(session, ctx, values, post_id, f"breached_duties[{n}].post_id")
+                )
             )
-    return case_columns(values)
+            posts.append((post, entry["duty_code"]))
+        day = (
+            clock.local_date(accident.occurred_at) if accident is not None else values["opened_on"]
+        )
+        columns["breached_duties"] = await duty_catalogue.check_duties(
+            session, posts, day, "body.breached_duties"
+        )
+    return columns
+
+
+async def _own_post(
+    session: AsyncSession, ctx: Context, values: Values, post_id: UUID, field: str
+) -> Post:
+    post: Post = await references.live_record(session, ctx.principal, Post, post_id, field, "post")
+    if post.cadre_id != values["cadre_id"]:
+        raise Unprocessable(
+            "The post named belongs to another cadre.",
+            errors=[(f"body.{field}", "not a post of this cadre")],
+        )
+    return post
 
 
 def case_columns(values: Values) -> Values:
-    """Validated input → column values."""
+    """Validated input → column values (named duties: see prepare_case)."""
     return {**values, "methods": [m.value for m in values["methods"]]}
+
+
+def case_input(row: Any) -> Values:
+    """A stored case as create input (for amendments): its duties by code and post."""
+    values = default_to_input(ACCOUNTABILITY_CASES, row)
+    values["breached_duties"] = [
+        {"duty_code": d["duty_code"], "post_id": d["post_id"]} for d in row.breached_duties or []
+    ]
+    return values
 
 
 ACCOUNTABILITY_CASES = RecordKind(
@@ -162,5 +240,6 @@ ACCOUNTABILITY_CASES = RecordKind(
     identity=("cadre_id",),
     order_by=("-opened_on",),
     prepare=prepare_case,
+    to_input=case_input,
     on_revoke={"status": CaseStatus.REVOKED},
 )

@@ -18,7 +18,14 @@ from app.domain.enums import (
     InvestigationResult,
     Purpose,
 )
-from app.models import CadreInvestigation, CadreStatusEvent, Commendation, Contribution
+from app.errors import Unprocessable
+from app.models import (
+    CadreInvestigation,
+    CadreStatusEvent,
+    Commendation,
+    Contribution,
+    DutyPerformance,
+)
 from app.records import references
 from app.records.filters import CadreFilters
 from app.records.kind import RecordKind, Values
@@ -169,6 +176,28 @@ class InvestigationCreate(InputModel):
     )
     result: InvestigationResult = Field(description="Safety-duty performance: pass or fail.")
     notes: Note | None = None
+    duty_performance_id: UUID | None = Field(
+        default=None, description="The duty-performance record (履职评定) it relied on."
+    )
+
+
+async def prepare_investigation(session: AsyncSession, ctx: Context, values: Values) -> Values:
+    await references.cadre(session, ctx.principal, values["cadre_id"])
+    if values["duty_performance_id"] is not None:
+        found = await references.live_record(
+            session,
+            ctx.principal,
+            DutyPerformance,
+            values["duty_performance_id"],
+            "duty_performance_id",
+            "duty performance record",
+        )
+        if found.cadre_id != values["cadre_id"]:
+            raise Unprocessable(
+                "The duty performance record is another cadre's.",
+                errors=[("body.duty_performance_id", "not a record of this cadre")],
+            )
+    return values
 
 
 class InvestigationRead(RecordMeta):
@@ -177,6 +206,7 @@ class InvestigationRead(RecordMeta):
     purpose: Purpose | None
     result: InvestigationResult
     notes: str | None
+    duty_performance_id: UUID | None
 
 
 class InvestigationFilters(CadreFilters):
@@ -194,5 +224,5 @@ CADRE_INVESTIGATIONS = RecordKind(
     filters=InvestigationFilters,
     identity=("cadre_id",),
     order_by=("-conducted_on",),
-    prepare=prepare_cadre_record,
+    prepare=prepare_investigation,
 )

@@ -4,6 +4,7 @@ notes and the SOE-head bars (RULES.md §3, §4, §7)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -11,9 +12,9 @@ from uuid import UUID
 from app.domain.enums import AdminSanction, Leniency, Method, PartySanction
 from app.vetting.rules import rule_ids as ids
 from app.vetting.rules.context import EvalContext
-from app.vetting.rules.decision import Evidence, Finding, PostRef
+from app.vetting.rules.decision import Evidence, Finding, Message, PostRef
 from app.vetting.rules.facts import CaseFact
-from app.vetting.rules.messages import accident_values, labelled
+from app.vetting.rules.messages import accident_values, duty_sentences, labelled
 from app.vetting.rules.messages import case_values as base_case_values
 from app.vetting.rules.periods import add_months
 from app.vetting.rules.records import CaseState, case_post, case_state
@@ -85,7 +86,7 @@ class _Case:
         use = self.ctx.use(rule_id)
         if use is None:
             return None
-        return self.ctx.finding(
+        found = self.ctx.finding(
             use,
             self.evidence,
             self.values() if values is None else values,
@@ -94,6 +95,10 @@ class _Case:
             extra_months=extra_months,
             running_until=running_until,
         )
+        if not self.case.duties:
+            return found
+        zh, en = duty_sentences(self.case)
+        return replace(found, message=Message(found.message.zh + zh, found.message.en + en))
 
 
 def _under_investigation(c: _Case) -> MaybeFinding:

@@ -126,6 +126,20 @@ class AccidentFact:
 
 
 @dataclass(frozen=True)
+class DutyBreachFact:
+    """A duty a case names as not performed: as the rulebook stated it when the case was
+    recorded (article and item, text, whether the text is the article's wording)."""
+
+    post_id: UUID
+    duty_code: str
+    item: int
+    citation_zh: str
+    text_zh: str
+    text_en: str
+    wording: str
+
+
+@dataclass(frozen=True)
 class CaseFact:
     """An accountability case (问责) against the cadre."""
 
@@ -147,6 +161,7 @@ class CaseFact:
     referred_to_supervisory_commission: bool = False
     accident_id: UUID | None = None
     post_id: UUID | None = None  # the post named in the decision, when it names one
+    duties: tuple[DutyBreachFact, ...] = ()  # the duties named as not performed (履职不到位)
 
     @property
     def revoked(self) -> bool:

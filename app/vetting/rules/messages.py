@@ -138,6 +138,22 @@ def case_values(case: CaseFact) -> dict[str, Any]:
     }
 
 
+def duty_sentences(case: CaseFact) -> tuple[str, str]:
+    """What a finding about `case` adds when the case names the duties not performed: each
+    duty's article and item, quoted where the rulebook holds the article's wording."""
+    zh_parts, en_parts = [], []
+    for duty in case.duties:
+        if duty.wording == "verbatim":
+            zh_parts.append(f"{duty.citation_zh}规定的“{duty.text_zh}”职责")
+        else:
+            zh_parts.append(f"{duty.citation_zh}规定的职责（要点：{duty.text_zh}）")
+        en_parts.append(f"{duty.duty_code} ({duty.text_en})")
+    return (
+        f"所涉职责：未履行{'；'.join(zh_parts)}。",
+        f" Duties not performed: {'; '.join(en_parts)}.",
+    )
+
+
 def accident_values(accident: AccidentFact, org_unit_name: str) -> dict[str, Any]:
     return {
         "level_zh": label_zh(accident.level),

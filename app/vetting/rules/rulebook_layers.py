@@ -7,6 +7,8 @@ only what it adds or changes, merged over its parent:
 - `[[rules]]`: a rule whose `rule_id` the parent has is merged over the parent's rule key by
   key (so a layer may restate only its `basis` or `blocks`); a new `rule_id` adds a rule;
   `remove_rules = [...]` drops rules of the parent;
+- `[[duty_lists]]` by `list_id` and `[[duty_references]]` by `unit_kind`, the same way (a
+  layer restating a list's `duties` replaces them as a whole); `remove_duty_lists = [...]`;
 - `id`, `version`, `title`, `jurisdiction`, `division_code`, `effective_from`,
   `effective_until`: the layer's own.
 
@@ -46,7 +48,24 @@ OWN_KEYS = (
     "effective_from",
     "effective_until",
 )
-TOP_LEVEL_KEYS = frozenset({*OWN_KEYS, "citations", "settings", "rules", "remove_rules"})
+TOP_LEVEL_KEYS = frozenset(
+    {
+        *OWN_KEYS,
+        "citations",
+        "settings",
+        "rules",
+        "remove_rules",
+        "duty_lists",
+        "remove_duty_lists",
+        "duty_references",
+    }
+)
+# Arrays of tables merged by a key, like rules by rule_id: (array, key, removal list).
+KEYED_ARRAYS = (
+    ("rules", "rule_id", "remove_rules"),
+    ("duty_lists", "list_id", "remove_duty_lists"),
+    ("duty_references", "unit_kind", None),
+)
 DIVISION_CODE = re.compile(r"^[0-9]{6}$")
 RULEBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -114,16 +133,27 @@ def read_layer(text: str, source: str) -> Layer:
         for key in ("citations", "settings", "rules"):
             if key not in data:
                 raise RulebookError(f"{source}: missing {key!r} (a rulebook that extends none)")
-    if "remove_rules" in data and (
-        extends is None
-        or not isinstance(data["remove_rules"], list)
-        or not all(isinstance(r, str) for r in data["remove_rules"])
-    ):
-        raise RulebookError(f"{source}: 'remove_rules' is a list of rule ids, for a layer only")
-    stated = [t.get("rule_id") for t in data.get("rules", []) if isinstance(t, dict)]
-    twice = sorted({r for r in stated if isinstance(r, str) and stated.count(r) > 1})
-    if twice:
-        raise RulebookError(f"{source}: rules defined twice: {twice}")
+    for array, key, removal in KEYED_ARRAYS:
+        if (
+            removal is not None
+            and removal in data
+            and (
+                extends is None
+                or not isinstance(data[removal], list)
+                or not all(isinstance(r, str) for r in data[removal])
+            )
+        ):
+            raise RulebookError(f"{source}: {removal!r} is a list of {key}s, for a layer only")
+        entries = data.get(array, [])
+        stated = (
+            [t.get(key) for t in entries if isinstance(t, dict)]
+            if isinstance(entries, list)
+            else []
+        )
+        twice = sorted({r for r in stated if isinstance(r, str) and stated.count(r) > 1})
+        if twice:
+            what = "rules" if array == "rules" else array.replace("_", " ")
+            raise RulebookError(f"{source}: {what} defined twice: {twice}")
     return Layer(
         id=data["id"],
         version=data["version"],
@@ -145,12 +175,14 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _rules(data: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
-    value = data.get("rules", [])
+def _rules(
+    data: Mapping[str, Any], where: str, array: str = "rules", key: str = "rule_id"
+) -> list[dict[str, Any]]:
+    value = data.get(array, [])
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-        raise RulebookError(f"{where}: every [[rules]] entry must be a table")
-    if not all(isinstance(t.get("rule_id"), str) for t in value):
-        raise RulebookError(f"{where}: every [[rules]] entry needs a rule_id")
+        raise RulebookError(f"{where}: every [[{array}]] entry must be a table")
+    if not all(isinstance(t.get(key), str) for t in value):
+        raise RulebookError(f"{where}: every [[{array}]] entry needs a {key}")
     return value
 
 
@@ -161,16 +193,18 @@ def merge(parent: Mapping[str, Any], child: Layer) -> dict[str, Any]:
     merged.update({k: child.data[k] for k in OWN_KEYS if k in child.data})
     for key in ("citations", "settings"):
         merged[key] = {**_table(parent, key, where), **_table(child.data, key, where)}
-    rules = {t["rule_id"]: dict(t) for t in _rules(parent, where)}
-    for rule_id in child.data.get("remove_rules", []):
-        if rule_id not in rules:
-            raise RulebookError(f"{where}: remove_rules names {rule_id!r}, not in what it extends")
-        del rules[rule_id]
-    for table in _rules(child.data, where):
-        rule_id = table["rule_id"]
-        rules[rule_id] = {**rules.get(rule_id, {}), **table}
-    merged["rules"] = list(rules.values())
-    merged.pop("remove_rules", None)
+    for array, key, removal in KEYED_ARRAYS:
+        entries = {t[key]: dict(t) for t in _rules(parent, where, array, key)}
+        for name in child.data.get(removal, []) if removal else []:
+            if name not in entries:
+                raise RulebookError(f"{where}: {removal} names {name!r}, not in what it extends")
+            del entries[name]
+        for table in _rules(child.data, where, array, key):
+            entries[table[key]] = {**entries.get(table[key], {}), **table}
+        if entries or array in parent or array in child.data:
+            merged[array] = list(entries.values())
+        if removal:
+            merged.pop(removal, None)
     return merged
 
 
@@ -206,7 +240,8 @@ def compose(layers: Sequence[Layer]) -> tuple[Rulebook, str]:
 
 
 def _stated_in(layers: Sequence[Layer]) -> dict[str, tuple[str, date]]:
-    """For each rule's `blocks` and `basis` and each setting, the last layer that stated it."""
+    """For each rule's `blocks` and `basis`, each setting, duty list and duty reference, the
+    last layer that stated it."""
     stated: dict[str, tuple[str, date]] = {}
     for layer in layers:
         where = (layer.id, layer.effective_from)
@@ -219,6 +254,11 @@ def _stated_in(layers: Sequence[Layer]) -> dict[str, tuple[str, date]]:
                     stated[f"rules.{table['rule_id']}.{key}"] = where
         for key in _table(layer.data, "settings", layer.source):
             stated[f"settings.{key}"] = where
+        for name in layer.data.get("remove_duty_lists", []):
+            stated.pop(f"duty_lists.{name}", None)
+        for array, key, _ in KEYED_ARRAYS[1:]:
+            for table in _rules(layer.data, layer.source, array, key):
+                stated[f"{array}.{table[key]}"] = where
     return stated
 
 

@@ -23,6 +23,7 @@ from app.domain.enums import (
 )
 from app.domain.labels import zh
 from app.vetting.rules.decision import LayerRef, RulebookRef
+from app.vetting.rules.duties import DutyTable
 from app.vetting.rules.messages import Renderer, compile_template, template_names
 from app.vetting.rules.periods import Period
 
@@ -197,6 +198,7 @@ class Rulebook:
     # Which layer stated a value last (`rules.<id>.blocks`, `rules.<id>.basis`,
     # `settings.<key>`): its id and effective date. Empty for a single text (all its own).
     stated_in: Mapping[str, tuple[str, date]] = field(default_factory=dict, compare=False)
+    duties: DutyTable = field(default_factory=DutyTable)  # 职责清单 (duties.py)
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     _uses: Mapping[Purpose, Mapping[str, RuleUse]] = field(init=False, repr=False, compare=False)
     _applying: Mapping[Purpose, frozenset[str]] = field(init=False, repr=False, compare=False)
@@ -267,4 +269,5 @@ class Rulebook:
             "citations": dict(sorted(self.citations.items())),
             "settings": self.settings.describe(),
             "rules": [r.describe() for r in self.rules],
+            **self.duties.describe(),
         }

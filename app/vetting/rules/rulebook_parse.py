@@ -22,6 +22,7 @@ from app.domain.enums import (
     SafetyRole,
     SeedSystem,
 )
+from app.vetting.rules.duties import DutyError, DutyTable, parse_duties
 from app.vetting.rules.periods import (
     BLOCKING_KINDS,
     HOLDING_KINDS,
@@ -284,4 +285,17 @@ def parse_rulebook(data: Mapping[str, Any], sha256: str, source: str) -> Ruleboo
         rules=rules,
         period_basis=citations.get("period_counting", ""),
         division_code=data.get("division_code"),
+        duties=_duties(data, citations, source),
     )
+
+
+def _duties(data: Mapping[str, Any], citations: Mapping[str, str], source: str) -> DutyTable:
+    lists, references = data.get("duty_lists", []), data.get("duty_references", [])
+    if not isinstance(lists, list) or not isinstance(references, list):
+        raise RulebookError(
+            f"{source}: [[duty_lists]] and [[duty_references]] are arrays of tables"
+        )
+    try:
+        return parse_duties(lists, references, citations, source)
+    except DutyError as error:
+        raise RulebookError(str(error)) from None
