@@ -50,7 +50,6 @@ from app.org_units.endpoints import router as org_units_router
 from app.public.endpoints import router as public_router
 from app.public.publishing import router as publishing_router
 from app.ratelimit import RateLimitMiddleware
-from app.records import duty_catalogue
 from app.records.kinds import ALL_KINDS
 from app.records.router import build_router
 from app.records.transfers import router as transfers_router
@@ -58,12 +57,11 @@ from app.security.pii import PiiCipher
 from app.stats.endpoints import router as stats_router
 from app.tracing import install_tracing, shutdown_tracing
 from app.vetting.coalescer import CheckCoalescer
-from app.vetting.duty_lists import RulebookDuties
 from app.vetting.endpoints import router as vetting_router
 from app.vetting.facts_loader import UNIT_HISTORIES
 from app.vetting.publication import follow_activations
 from app.vetting.publishing_endpoints import router as publishing_rulebooks_router
-from app.vetting.rulebooks import Rulebooks, bind, publish_shipped
+from app.vetting.rulebooks import Rulebooks, publish_shipped
 from app.webhooks.endpoints import router as webhooks_router
 from app.webhooks.worker import Worker
 
@@ -151,8 +149,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
     app.state.log_signer = log_signer(settings)
     app.state.rulebooks = Rulebooks.shipped(settings.fallback_rulebook)
-    bind(app.state.sessionmaker, app.state.rulebooks)
-    duty_catalogue.bind(app.state.sessionmaker, RulebookDuties(app.state.rulebooks))
+    handlers.bind_rules(app.state.sessionmaker, app.state.rulebooks)
     app.state.checks = CheckCoalescer(
         app.state.sessionmaker,
         app.state.cipher,

@@ -10,7 +10,7 @@ import asyncpg
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from app import demo, privileges
+from app import demo, handlers, privileges
 from app.auth.scopes import Scope
 from app.auth.service import create_client
 from app.config import Settings, get_settings
@@ -20,6 +20,7 @@ from app.embedded import EmbeddedServer, start
 from app.migrations_info import alembic_config
 from app.security.pii import PiiCipher
 from app.uow import unit_of_work
+from app.vetting.rulebooks import Rulebooks
 
 EMBEDDED_DATABASE = "vetting"
 
@@ -142,7 +143,9 @@ DEMO_KEY_FILE = "demo-admin-key"
 async def _load_demo(url: str, settings: Settings, force: bool) -> str:
     engine = create_engine(url, settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine, settings)) as session:
+        maker = create_sessionmaker(engine, settings)
+        handlers.bind_rules(maker, Rulebooks.shipped(settings.fallback_rulebook))
+        async with unit_of_work(maker) as session:
             if not force and not await demo.is_empty(session):
                 return "Demo data: the database already holds data; nothing loaded."
             counts = await demo.load(session, PiiCipher.from_secret(settings.resolved_secret_key()))

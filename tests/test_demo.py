@@ -26,6 +26,7 @@ RECORD_LISTS = (
     "cadre-investigations",
     "inspections",
     "supervision-items",
+    "duty-performances",
 )
 
 
@@ -111,5 +112,9 @@ def test_the_demo_is_a_realistic_luzhou(demo: Settings) -> None:
         "other",
     }
     assert all(found["assessment_kinds"].values()), found["assessment_kinds"]
+    assert found["duty-performances"]["total"] == 12
+    named = [c for c in found["accountability-cases"]["items"] if c["breached_duties"]]
+    assert named and all(c["circumstance"] == "duties_not_performed" for c in named)
+    assert all(d["citation_zh"].startswith("《") for c in named for d in c["breached_duties"])
     commendation_kinds = {c["kind"] for c in found["commendations"]["items"]}
     assert len(commendation_kinds) >= 5

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo.builder import Demo
-from app.demo.records import accidents, assessments, cases, other_records
+from app.demo.records import accidents, assessments, cases, duty_performances, other_records
 from app.demo.structure import careers, teams, tree
 from app.models import OrgUnit
 from app.security.pii import PiiCipher
@@ -30,4 +30,5 @@ async def load(session: AsyncSession, cipher: PiiCipher) -> dict[str, int]:
     found = await accidents(demo)
     await cases(demo, found)
     await other_records(demo)
+    await duty_performances(demo)
     return {"org_units": len(demo.units), "cadres": len(demo.people), "accidents": len(found)}

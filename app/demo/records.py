@@ -1,5 +1,6 @@
 """The demo's records: assessments, accidents in the units the cadres led, accountability
-cases, commendations, contributions, investigations, inspections and supervision items."""
+cases, commendations, contributions, investigations, inspections, supervision items and duty
+performance (履职评定)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.demo.builder import CST, Demo
-from app.domain.enums import CONTRIBUTION_AREAS, CommendationKind
+from app.domain.enums import CONTRIBUTION_AREAS, CommendationKind, OrgUnitKind, SafetyRole
 from app.records import service as records
 from app.records.kinds import BY_NAME
+from app.vetting.rules import load_rulebook
+
+# The demo is Luzhou: the duty lists its posts carry.
+LUZHOU_DUTIES = load_rulebook("cn-sichuan-luzhou-2018").duties
 
 
 async def assessments(demo: Demo) -> None:
@@ -185,10 +190,17 @@ async def cases(demo: Demo, accidents: list[dict[str, Any]]) -> None:
         if index == 7:
             kind = BY_NAME["accountability_case"]
             await records.revoke(demo.session, demo.ctx, kind, row.id, "复查后撤销问责决定")
-    # Accountability without an accident: the seed's other circumstances.
+    # Accountability without an accident: the seed's other circumstances; a case for duties
+    # not performed names the duty, of the post the cadre held then, when it carried one.
     for person, (circumstance, summary) in zip(
         demo.rng.sample(demo.people, len(OTHER_CASES)), OTHER_CASES, strict=True
     ):
+        named = _duty_of(demo, person, date(2024, 3, 1), 1)
+        breached = (
+            [{"duty_code": named[1], "post_id": named[0]}]
+            if named and circumstance == "duties_not_performed"
+            else []
+        )
         await demo.record(
             "accountability_case",
             cadre_id=person["id"],
@@ -199,7 +211,57 @@ async def cases(demo: Demo, accidents: list[dict[str, Any]]) -> None:
             authority="中共泸州市委",
             methods=["notification"],
             summary=summary,
+            breached_duties=breached,
         )
+
+
+def _carried(demo: Demo, person: dict[str, Any], day: date) -> tuple[Any, list[str]] | None:
+    """The post `person` held on `day` and the duty codes it carried (Luzhou's rules)."""
+    for post in person["posts"]:
+        if post["start"] <= day and (post["end"] is None or post["end"] >= day):
+            kind = OrgUnitKind(demo.units[post["unit"]]["kind"])
+            lists = LUZHOU_DUTIES.carried(SafetyRole(post["role"]), kind)
+            codes = [d.code for c in lists for d in c.duty_list.duties]
+            if codes:
+                return post["id"], codes
+    return None
+
+
+def _duty_of(demo: Demo, person: dict[str, Any], day: date, n: int) -> tuple[Any, str] | None:
+    found = _carried(demo, person, day)
+    return (found[0], found[1][min(n, len(found[1]) - 1)]) if found else None
+
+
+PERFORMANCES = ("performed", "performed", "partly", "performed", "not_performed")
+
+
+async def duty_performances(demo: Demo) -> None:
+    """履职评定 of 2025 for the first twelve cadres whose post then carried duties (no random
+    draw: the records before stay as they were)."""
+    assessed = 0
+    for person in demo.people:
+        found = _carried(demo, person, date(2025, 12, 31))
+        if found is None or assessed == 12:
+            continue
+        post_id, codes = found
+        entries = [
+            {
+                "duty_code": code,
+                "performance": PERFORMANCES[(assessed + n) % len(PERFORMANCES)],
+                "evidence": [f"泸委组考〔2026〕{assessed * 10 + n + 1}号"],
+            }
+            for n, code in enumerate(codes[:4])
+        ]
+        await demo.record(
+            "duty_performance",
+            cadre_id=person["id"],
+            post_id=post_id,
+            year=2025,
+            assessed_on=date(2026, 1, 20),
+            authority="中共泸州市委组织部",
+            entries=entries,
+        )
+        assessed += 1
 
 
 OTHER_CASES = [

@@ -112,6 +112,8 @@ class Assessment(Versioned, Base):
     assessed_on: Mapped[date | None] = mapped_column(Date)
     published: Mapped[bool] = mapped_column(Boolean, server_default="false")
     notes: Mapped[str | None] = mapped_column(Text)
+    # A cadre's grade may rest on a duty-performance record (履职评定).
+    duty_performance_id: Mapped[UUID | None] = mapped_column(PG_UUID(as_uuid=True))
 
 
 class Accident(Versioned, Base):

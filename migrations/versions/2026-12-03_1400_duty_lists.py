@@ -1,6 +1,6 @@
 """duty lists: the duties an accountability case names as not performed, duty-performance
-records (履职评定, versioned and append-only like every record) and the investigation's reference
-to the one it relied on
+records (履职评定, versioned and append-only like every record) and the references of
+investigations and assessments to the one they relied on
 
 Revision ID: 20261203_1400
 Revises: 20261203_0940
@@ -29,10 +29,8 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
-    op.add_column(
-        "cadre_investigations",
-        sa.Column("duty_performance_id", sa.Uuid(), nullable=True),
-    )
+    for table in ("cadre_investigations", "assessments"):
+        op.add_column(table, sa.Column("duty_performance_id", sa.Uuid(), nullable=True))
     op.create_table(
         "duty_performances",
         sa.Column("cadre_id", sa.Uuid(), nullable=False),
@@ -93,5 +91,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("duty_performances")
-    op.drop_column("cadre_investigations", "duty_performance_id")
+    for table in ("cadre_investigations", "assessments"):
+        op.drop_column(table, "duty_performance_id")
     op.drop_column("accountability_cases", "breached_duties")

@@ -886,6 +886,20 @@ def reference_writes(
         ),
         (
             "POST",
+            "/v1/cadre-investigations",
+            lambda v: {**bodies["cadre-investigations"], "duty_performance_id": v},
+            b.ids["duty-performances"],
+            "duty_performance_id",
+        ),
+        (
+            "POST",
+            "/v1/assessments",
+            lambda v: {**bodies["assessments"], "year": 2020, "duty_performance_id": v},
+            b.ids["duty-performances"],
+            "duty_performance_id",
+        ),
+        (
+            "POST",
             "/v1/posts",
             lambda v: post_body(a.cadre, v, start_date="2024-01-01"),
             b.ids["org_unit"],

@@ -216,3 +216,24 @@ async def test_the_year_s_statistics_count_performance_by_duty_and_by_unit(
     gulin = await api.get("/v1/stats/duty-performance", year=2025, under=county["gulin"]["id"])
     assert gulin["records"] == 2
     assert [u["name"] for u in gulin["by_org_unit"]] == ["古蔺县人民政府"]
+
+
+async def test_an_assessment_may_rest_on_a_performance_record_of_the_same_cadre(
+    api: Api, county: dict[str, Any]
+) -> None:
+    lead = county["lead"]
+    record = await api.post(
+        "/v1/duty-performances",
+        body(lead, county["posts"]["lead"], ("central.8.1", "performed")),
+    )
+    grade = {"subject": "cadre", "kind": "safety_duty", "year": 2025, "grade": "excellent"}
+    assessment = await api.post(
+        "/v1/assessments", {**grade, "cadre_id": lead["id"], "duty_performance_id": record["id"]}
+    )
+    assert assessment["duty_performance_id"] == record["id"]
+    problem = await api.post(
+        "/v1/assessments",
+        {**grade, "cadre_id": county["head"]["id"], "duty_performance_id": record["id"]},
+        status=422,
+    )
+    assert problem["errors"][0]["field"] == "body.duty_performance_id"

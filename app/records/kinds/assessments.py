@@ -24,6 +24,7 @@ from app.models import Assessment
 from app.records import references
 from app.records.filters import ListFilters
 from app.records.kind import RecordKind, Values
+from app.records.kinds.duty_performance import check_reference
 from app.schemas import InputModel, IsoDate, RecordMeta, Year
 
 Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
@@ -49,6 +50,10 @@ class AssessmentCreate(InputModel):
     assessed_on: IsoDate | None = None
     published: bool = Field(default=False, description="Published under 考核公开制度.")
     notes: Annotated[str, Field(max_length=20000)] | None = None
+    duty_performance_id: UUID | None = Field(
+        default=None,
+        description="For a cadre: the duty-performance record (履职评定) the grade relied on.",
+    )
 
     @model_validator(mode="after")
     def subject_matches(self) -> Self:
@@ -90,6 +95,7 @@ class AssessmentRead(RecordMeta):
     assessed_on: date | None
     published: bool
     notes: str | None
+    duty_performance_id: UUID | None
 
 
 class AssessmentFilters(ListFilters):
@@ -109,6 +115,7 @@ async def prepare_assessment(session: AsyncSession, ctx: Context, values: Values
         await references.cadre(session, ctx.principal, values["cadre_id"])
     if values["org_unit_id"] is not None:
         await references.org_unit(session, ctx.principal, values["org_unit_id"])
+    await check_reference(session, ctx, values)
     return assessment_columns(values)
 
 

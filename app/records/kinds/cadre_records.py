@@ -18,17 +18,16 @@ from app.domain.enums import (
     InvestigationResult,
     Purpose,
 )
-from app.errors import Unprocessable
 from app.models import (
     CadreInvestigation,
     CadreStatusEvent,
     Commendation,
     Contribution,
-    DutyPerformance,
 )
 from app.records import references
 from app.records.filters import CadreFilters
 from app.records.kind import RecordKind, Values
+from app.records.kinds.duty_performance import check_reference
 from app.schemas import InputModel, IsoDate, LongText, RecordMeta, ShortText, Year
 
 Note = Annotated[str, Field(max_length=20000)]
@@ -183,20 +182,7 @@ class InvestigationCreate(InputModel):
 
 async def prepare_investigation(session: AsyncSession, ctx: Context, values: Values) -> Values:
     await references.cadre(session, ctx.principal, values["cadre_id"])
-    if values["duty_performance_id"] is not None:
-        found = await references.live_record(
-            session,
-            ctx.principal,
-            DutyPerformance,
-            values["duty_performance_id"],
-            "duty_performance_id",
-            "duty performance record",
-        )
-        if found.cadre_id != values["cadre_id"]:
-            raise Unprocessable(
-                "The duty performance record is another cadre's.",
-                errors=[("body.duty_performance_id", "not a record of this cadre")],
-            )
+    await check_reference(session, ctx, values)
     return values
 
 

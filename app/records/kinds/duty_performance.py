@@ -112,6 +112,27 @@ async def prepare_performance(session: AsyncSession, ctx: Context, values: Value
     return {**values, "entries": stored}
 
 
+async def check_reference(session: AsyncSession, ctx: Context, values: Values) -> None:
+    """A record's `duty_performance_id`, if set, names a live duty-performance record of the
+    same cadre (an assessment or investigation that relied on it)."""
+    record_id = values.get("duty_performance_id")
+    if record_id is None:
+        return
+    found = await references.live_record(
+        session,
+        ctx.principal,
+        DutyPerformance,
+        record_id,
+        "duty_performance_id",
+        "duty performance record",
+    )
+    if found.cadre_id != values.get("cadre_id"):
+        raise Unprocessable(
+            "The duty performance record is not this cadre's.",
+            errors=[("body.duty_performance_id", "not a record of this cadre")],
+        )
+
+
 def performance_input(row: Any) -> Values:
     """A stored record as create input (for amendments)."""
     values = default_to_input(DUTY_PERFORMANCES, row)
