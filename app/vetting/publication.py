@@ -395,10 +395,41 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
     ]
 
 
+def _duty_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Duty lists added, removed or changed between two described rulebooks, duty by duty."""
+    lists_before = {d["list_id"]: d for d in before["duty_lists"]}
+    lists_after = {d["list_id"]: d for d in after["duty_lists"]}
+    out = []
+    for list_id in sorted(lists_before.keys() | lists_after.keys()):
+        old, new = lists_before.get(list_id), lists_after.get(list_id)
+        if old == new:
+            continue
+        duties_old = {d["code"]: d for d in (old or {}).get("duties", [])}
+        duties_new = {d["code"]: d for d in (new or {}).get("duties", [])}
+        out.append(
+            {
+                "list_id": list_id,
+                "change": "added" if old is None else "removed" if new is None else "changed",
+                "duties_added": sorted(duties_new.keys() - duties_old.keys()),
+                "duties_removed": sorted(duties_old.keys() - duties_new.keys()),
+                "duties_changed": sorted(
+                    c
+                    for c in duties_old.keys() & duties_new.keys()
+                    if duties_old[c] != duties_new[c]
+                ),
+                "fields": _changed(
+                    {k: v for k, v in (old or {}).items() if k != "duties"},
+                    {k: v for k, v in (new or {}).items() if k != "duties"},
+                ),
+            }
+        )
+    return out
+
+
 def diff(books: Rulebooks, old: Layer, new: Layer) -> dict[str, Any]:
     """What changed between two versions: each merged over its parents as in force on its own
     effective date; rules added, removed and changed (field by field), settings, citations,
-    and the lines of the version's own text."""
+    duty lists (duty by duty) and references, and the lines of the version's own text."""
     trial = books if books.version(new.id, new.version) else books.with_layer(new)
     if not trial.version(old.id, old.version):
         trial = trial.with_layer(old)
@@ -428,6 +459,11 @@ def diff(books: Rulebooks, old: Layer, new: Layer) -> dict[str, Any]:
         ],
         "settings": _changed(before["settings"], after["settings"]),
         "citations": _changed(before["citations"], after["citations"]),
+        "duty_lists": _duty_changes(before, after),
+        "duty_references": _changed(
+            {r["unit_kind"]: r for r in before["duty_references"]},
+            {r["unit_kind"]: r for r in after["duty_references"]},
+        ),
         "text_diff": list(lines),
     }
 

@@ -564,6 +564,15 @@ class RuleChange(BaseModel):
     fields: list[FieldChange]
 
 
+class DutyListChange(BaseModel):
+    list_id: str
+    change: Literal["added", "removed", "changed"]
+    duties_added: list[str]
+    duties_removed: list[str]
+    duties_changed: list[str] = Field(description="Codes whose item, text or wording changed.")
+    fields: list[FieldChange] = Field(description="The list's other fields that changed.")
+
+
 class RulebookDiff(BaseModel):
     rulebook_id: str
     from_: RulebookVersionStatus = Field(alias="from")
@@ -574,4 +583,10 @@ class RulebookDiff(BaseModel):
     rules_changed: list[RuleChange]
     settings: list[FieldChange]
     citations: list[FieldChange]
+    duty_lists: list[DutyListChange] = Field(
+        description="Duty lists (职责清单) added, removed or changed, with the duties concerned."
+    )
+    duty_references: list[FieldChange] = Field(
+        description="参照执行 references changed, keyed by unit kind."
+    )
     text_diff: list[str] = Field(description="Unified diff of the two versions' own texts.")

@@ -2,10 +2,14 @@
 performed — checked against the post's list (422 naming the entry), kept with the case as the
 rulebook stated them, and cited in the finding."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
+from app.vetting.rulebooks import Rulebooks
+from app.vetting.rules.rulebook import RULEBOOK_DIR
 from tests.factories import Api
 from tests.vetting.world import check
 
@@ -243,3 +247,61 @@ async def test_the_dossier_shows_per_post_the_duties_of_each_stretch_of_the_tenu
     secretary = career[county["secretary"]["id"]]["duties"]
     assert secretary[0]["until"] is None  # still held
     assert [lst["list_id"] for lst in secretary[0]["duty_lists"]] == ["party_principal"]
+
+
+SICHUAN_WITH_LIST = """
+[[duty_lists]]
+list_id = "party_standing_member"
+basis = "sichuan"
+duties = [
+  { code = "test.sc.7.1", item = 1, wording = "gist", zh = "测试职责一", en = "Test duty one" },
+  { code = "test.sc.7.2", item = 2, wording = "gist", zh = "测试职责二", en = "Test duty two" },
+  { code = "test.sc.7.3", item = 3, wording = "gist", zh = "测试职责三", en = "Test duty three" },
+  { code = "test.sc.7.4", item = 4, wording = "gist", zh = "测试职责四", en = "Test duty four" },
+]
+"""
+
+
+@pytest.fixture
+def restored(app: FastAPI) -> Iterator[None]:
+    """The app's registry given back as it was (an activation adds a version to it)."""
+    registry: Rulebooks = app.state.rulebooks
+    before = {k: list(v) for k, v in registry.versions.items()}
+    yield
+    registry.versions.clear()
+    registry.versions.update(before)
+
+
+async def test_a_province_s_own_list_is_published_diffed_and_applies_from_its_date(
+    api: Api, restored: None
+) -> None:
+    """How Sichuan's own lists would come in: a new version restating one list (test texts),
+    diffed duty by duty, activated, and in force from its date — for Luzhou too, which extends
+    Sichuan — while the day before still has the central list."""
+    text = (RULEBOOK_DIR / "cn-sichuan-2018.toml").read_text(encoding="utf-8")
+    text = text.replace('version = "1.0.0"', 'version = "1.1.0"').replace(
+        "effective_from = 2018-08-08", "effective_from = 2026-01-01"
+    )
+    await api.post(
+        "/v1/rulebooks/versions", {"text": text + SICHUAN_WITH_LIST, "reason": "试行"}, 201
+    )
+    diff = await api.get("/v1/rulebooks/cn-sichuan-2018/diff", **{"from": "1.0.0", "to": "1.1.0"})
+    (changed,) = diff["duty_lists"]
+    assert (changed["list_id"], changed["change"]) == ("party_standing_member", "changed")
+    assert changed["duties_added"] == [f"test.sc.7.{n}" for n in range(1, 5)]
+    assert changed["duties_removed"] == ["central.7"]
+    assert [f["key"] for f in changed["fields"]] == ["basis", "citation"]
+    await api.post("/v1/rulebooks/cn-sichuan-2018/versions/1.1.0/activate", {"reason": "试行"}, 200)
+    for rulebook in ("cn-sichuan-2018", LUZHOU):
+        for day, count in (("2025-12-31", 1), ("2026-01-01", 4)):
+            found = await api.get(
+                f"/v1/rulebooks/{rulebook}/duties",
+                as_of=day,
+                role="team_member",
+                unit_kind="party_committee",
+            )
+            assert [len(c["duties"]) for c in found["carried"]] == [count], (rulebook, day)
+    national = await api.get(
+        "/v1/rulebooks/cn-national-2018/duties", role="team_member", unit_kind="party_committee"
+    )
+    assert [len(c["duties"]) for c in national["carried"]] == [1]
