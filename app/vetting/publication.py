@@ -21,7 +21,6 @@ from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import clock
@@ -32,7 +31,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.models import RulebookActivation, RulebookSubmission, RulebookText
 from app.security.pii import PiiCipher
 from app.vetting import repository
-from app.vetting.rulebooks import Resolution, Rulebooks
+from app.vetting.rulebooks import Resolution, Rulebooks, keep_text
 from app.vetting.rules import Decision, Rulebook, evaluate
 from app.vetting.rules.rulebook_layers import Layer, read_layer
 from app.vetting.rules.rulebook_parse import RulebookError
@@ -116,11 +115,7 @@ async def submit(
         books.with_layer(layer)
     except RulebookError as error:
         raise _invalid(error) from None
-    await session.execute(
-        pg_insert(RulebookText)
-        .values(sha256=layer.sha256, rulebook_id=layer.id, version=layer.version, content=content)
-        .on_conflict_do_nothing()
-    )
+    await keep_text(session, layer)
     session.add(
         RulebookSubmission(
             sha256=layer.sha256,

@@ -276,6 +276,17 @@ def of_session(session: AsyncSession) -> Rulebooks | None:
     return books if isinstance(books, Rulebooks) else None
 
 
+async def keep_text(session: AsyncSession, layer: Layer) -> None:
+    """Keep a layer's exact text under its sha256 (once: the same text is the same row)."""
+    await session.execute(
+        pg_insert(RulebookText)
+        .values(
+            sha256=layer.sha256, rulebook_id=layer.id, version=layer.version, content=layer.text
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def publish_shipped(maker: async_sessionmaker[AsyncSession], books: Rulebooks) -> int:
     """Log the publication of every shipped rulebook layer the log does not know yet (at a
     server's start): a change of the rules is an event in the audit log, with the exact text's
@@ -292,16 +303,7 @@ async def publish_shipped(maker: async_sessionmaker[AsyncSession], books: Rulebo
             )
             if known is not None:
                 continue
-            await session.execute(
-                pg_insert(RulebookText)
-                .values(
-                    sha256=layer.sha256,
-                    rulebook_id=layer.id,
-                    version=layer.version,
-                    content=layer.text,
-                )
-                .on_conflict_do_nothing()
-            )
+            await keep_text(session, layer)
             summary = {
                 "rulebook_id": layer.id,
                 "version": layer.version,
