@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app import cli_audit, cli_keys, handlers
+from app import cli_audit, cli_backup, cli_keys, handlers
 from app.config import PROJECT_ROOT, get_settings
 from app.errors import AppError
 from app.logs import configure_logging
@@ -252,6 +252,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_keys.add_parser(sub)
     cli_audit.add_parser(sub)
+    cli_backup.add_parser(sub)
     return parser
 
 

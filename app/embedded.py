@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
+# As root, pgserver runs the server as this system user (files it reads must be its own).
+EMBEDDED_USER = "pgserver"
 
 
 class EmbeddedUnavailable(RuntimeError):
@@ -119,3 +121,17 @@ def kill(server: EmbeddedServer) -> None:
 def restart(server: EmbeddedServer) -> None:
     """Start the server again on the same data folder after it died."""
     server.handle.ensure_postgres_running()
+
+
+def wait_promoted(server: EmbeddedServer, timeout: float = 300.0) -> None:
+    """Wait until a server started on a restored directory has replayed to its target and
+    promoted (left recovery); raise TimeoutError if it has not within `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # not yet accepting connections
+            if " f\n" in server.psql("SELECT pg_is_in_recovery();"):
+                return
+        time.sleep(0.2)
+    raise TimeoutError("the restored server did not finish its recovery in time")
