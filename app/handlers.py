@@ -23,4 +23,4 @@ def bind_rules(maker: async_sessionmaker[AsyncSession], books: rulebooks.Ruleboo
     """Let every session of `maker` carry the rulebooks it applies and, over them, the duty
     lists that records naming duties are checked against (app.records.duty_catalogue)."""
     rulebooks.bind(maker, books)
-    duty_catalogue.bind(maker, RulebookDuties(books))
+    duty_catalogue.bind(maker, RulebookDuties(books))  # sessions made otherwise: duty_lists.carry

@@ -15,6 +15,7 @@ from app.demo.records import accidents, assessments, cases, duty_performances, o
 from app.demo.structure import careers, teams, tree
 from app.models import OrgUnit
 from app.security.pii import PiiCipher
+from app.vetting.duty_lists import carry
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -22,6 +23,7 @@ async def is_empty(session: AsyncSession) -> bool:
 
 
 async def load(session: AsyncSession, cipher: PiiCipher) -> dict[str, int]:
+    carry(session)  # its cases name duties: checked against the rulebooks' lists
     demo = Demo(session=session, cipher=cipher)
     await tree(demo)
     await teams(demo)

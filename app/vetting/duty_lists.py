@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import OrgUnitKind, SafetyRole
 from app.models import OrgUnit, Post
+from app.records import duty_catalogue
 from app.records.duty_catalogue import CarriedDuty
-from app.vetting import repository
+from app.vetting import repository, rulebooks
 from app.vetting.rulebooks import Resolution, Rulebooks, Unit
 from app.vetting.rules import Rulebook
 from app.vetting.rules.duties import CarriedList, citation_zh
@@ -135,3 +136,14 @@ class RulebookDuties:
                 }
             )
         return segments
+
+
+def carry(session: AsyncSession, books: Rulebooks | None = None) -> None:
+    """Let a session made outside the app (the demo loader's, a script's) carry the rulebooks
+    and the duty catalogue over them, unless it already does (`handlers.bind_rules` does this
+    for a server's sessionmaker)."""
+    if duty_catalogue.SESSION_KEY in session.info:
+        return
+    found = books or rulebooks.of_session(session) or Rulebooks.shipped()
+    session.info.setdefault(rulebooks.SESSION_KEY, found)
+    session.info[duty_catalogue.SESSION_KEY] = RulebookDuties(found)
