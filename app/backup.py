@@ -211,3 +211,24 @@ def prepare_restore(
         _chown_tree(pgdata, run_as)
         _chown_tree(wal_dir, run_as)
     return PreparedRestore(pgdata, base, target)
+
+
+ENDED_EARLY = "recovery ended before configured recovery target was reached"
+
+
+def ended_before_target(pgdata: Path) -> bool:
+    """Whether a server started on `pgdata` stopped because the WAL ends before the target
+    (nothing was committed after it: the restore is then to the end of the WAL)."""
+    log = pgdata / "log"
+    return log.exists() and ENDED_EARLY in log.read_text(errors="replace")
+
+
+def recover_to_end(pgdata: Path) -> None:
+    """Drop the target time: replay all the WAL there is (every commit is before the target)."""
+    conf = pgdata / "postgresql.auto.conf"
+    kept = [
+        line
+        for line in conf.read_text().splitlines()
+        if not line.startswith("recovery_target_time")
+    ]
+    conf.write_text("\n".join(kept) + "\n")

@@ -20,13 +20,16 @@ from app.audit import log
 from app.backup import (
     WAL_APPLICATION,
     BackupError,
+    PreparedRestore,
     base_backup,
+    ended_before_target,
     prepare_restore,
     receive_wal_command,
+    recover_to_end,
 )
 from app.config import Settings, get_settings
 from app.db import SEALER, create_engine, create_sessionmaker
-from app.embedded import EMBEDDED_USER, start, wait_promoted
+from app.embedded import EMBEDDED_USER, EmbeddedServer, start, wait_promoted
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,23 @@ async def verify_restored(url: str, settings: Settings) -> RestoreReport:
     size = None if point is None else point.size
     problem = None if result.problem is None else result.problem.reason
     return RestoreReport(result.problem is None, int(count or 0), last, size, problem)
+
+
+def start_restored(prepared: PreparedRestore) -> tuple[EmbeddedServer, str | None]:
+    """Start the embedded binaries on a restored directory and wait for the replay and the
+    promotion. If the WAL ends before the target (nothing committed after it), PostgreSQL
+    refuses to stop short of the target: replay it all instead, and say so."""
+    note = None
+    try:
+        server = start(prepared.pgdata)
+    except Exception:
+        if not ended_before_target(prepared.pgdata):
+            raise
+        recover_to_end(prepared.pgdata)
+        server = start(prepared.pgdata)
+        note = "the WAL ends before the target: restored to its end (every commit there is)"
+    wait_promoted(server)
+    return server, note
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -129,8 +149,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not args.start:
         print("start a PostgreSQL server on it; it replays the WAL, stops at the target, promotes")
         return 0
-    server = start(prepared.pgdata)
-    wait_promoted(server)
+    server, note = start_restored(prepared)
+    if note:
+        print(note)
     report = asyncio.run(verify_restored(server.url(args.database), get_settings()))
     print("\n".join(report.lines()))
     print(f"server: {server.url(args.database)} (stop it with Ctrl-C)", flush=True)

@@ -84,9 +84,17 @@ def start(pgdata: Path, *, delete_on_exit: bool = False) -> EmbeddedServer:
         ) from exc
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(pgdata)
-    handle = pgserver.get_server(  # type: ignore[attr-defined]
-        pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
-    )
+    try:
+        handle = pgserver.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
+        )
+    except Exception:
+        # pgserver keeps the handle of a server that failed to start and would hand it back,
+        # unstarted, to the next call: forget it, so that a retry starts the server afresh.
+        from pgserver.postgres_server import PostgresServer
+
+        PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
+        raise
     socket_dir = str(handle.get_postmaster_info().socket_dir)
     log.info("embedded PostgreSQL ready", extra={"pgdata": str(pgdata)})
     return EmbeddedServer(handle=handle, socket_dir=socket_dir)

@@ -26,7 +26,7 @@ from app.backup import (
     prepare_restore,
     receive_wal_command,
 )
-from app.cli_backup import verify_restored
+from app.cli_backup import start_restored, verify_restored
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import make_client
@@ -114,13 +114,8 @@ def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
         receiver.terminate()
         receiver.wait(10)
 
-        prepared = prepare_restore(
-            backups,
-            wal_dir,
-            target,
-            tmp_path / "restored",
-            run_as=embedded.EMBEDDED_USER if os.geteuid() == 0 else None,
-        )
+        run_as = embedded.EMBEDDED_USER if os.geteuid() == 0 else None
+        prepared = prepare_restore(backups, wal_dir, target, tmp_path / "restored", run_as=run_as)
         assert prepared.base.path == base.path
         restored = embedded.start(prepared.pgdata, delete_on_exit=True)
         embedded.wait_promoted(restored)
@@ -141,6 +136,17 @@ def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
         assert report.ok, report.lines()
         assert report.last_event is not None
         assert report.last_event["occurred_at"] <= target
+        restored.stop()
+        restored = None
+
+        # To a moment after the last commit: PostgreSQL will not stop short of a target the WAL
+        # does not reach, so the restore replays all of it — every acknowledged write is back.
+        latest = prepare_restore(backups, wal_dir, clock.now(), tmp_path / "latest", run_as=run_as)
+        restored, note = start_restored(latest)
+        assert note is not None and "ends before the target" in note
+        everything = restored.psql(f'\\c "{database}"\nSELECT id FROM cadres;')
+        assert all(cadre in everything for cadre in [*before["cadres"], *after])
+        assert asyncio.run(verify_restored(restored.url(database), settings)).ok
     finally:
         if receiver.poll() is None:
             receiver.kill()
