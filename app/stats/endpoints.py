@@ -129,6 +129,14 @@ async def _scope_under(session: AsyncSession, ctx: Context, under: UUID | None) 
     return ctx.principal.org_unit_id
 
 
+def _units_under(root: UUID | None) -> Any:
+    """The org units counted: the subtree of `root`, or every unit."""
+    units = select(OrgUnit.id, OrgUnit.name)
+    if root is not None:
+        units = units.where(OrgUnit.path.contains([root]))
+    return units.subquery()
+
+
 def _located_cases(year: int) -> Any:
     """Decided, unrevoked cases of `year` with the org unit of the post held then."""
     cases = (
@@ -187,10 +195,7 @@ async def stats_accountability(
     where the cadre served when decided."""
     root = await _scope_under(session, ctx, under)
     located = _located_cases(year)
-    units = select(OrgUnit.id, OrgUnit.name)
-    if root is not None:
-        units = units.where(OrgUnit.path.contains([root]))
-    units_q = units.subquery()
+    units_q = _units_under(root)
     if root is None:  # every case, located or not
         base = select(located).subquery()
     else:
@@ -267,10 +272,7 @@ async def stats_duty_performance(
         .subquery()
     )
     posts = latest(Post).subquery()
-    units = select(OrgUnit.id, OrgUnit.name)
-    if root is not None:
-        units = units.where(OrgUnit.path.contains([root]))
-    units_q = units.subquery()
+    units_q = _units_under(root)
     base = (
         select(
             records.c.id,

@@ -1,6 +1,7 @@
 """Vetting: single and batch checks, stored decisions, replay, eligibility, rulebooks."""
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -336,13 +337,16 @@ async def get_rulebook(
 ) -> RulebookDetail:
     """Every rule, merged over the rulebooks it extends: id, effect, the seed's system,
     periods by purpose, citation, messages; and the layers it is made of."""
+    return RulebookDetail.model_validate(_rulebook_on(request, rulebook_id, as_of).describe())
+
+
+def _rulebook_on(request: Request, rulebook_id: str, as_of: date | None) -> Rulebook:
+    """The rulebook by id (404 if unknown): what it stands for on `as_of`, else its latest."""
     books = _rulebooks(request)
     rulebook = books.find(rulebook_id)
     if isinstance(rulebook, AppError):
         raise NotFound(f"No rulebook {rulebook_id!r}.")
-    if as_of is not None:
-        rulebook = books.governing(rulebook_id, as_of)
-    return RulebookDetail.model_validate(rulebook.describe())
+    return rulebook if as_of is None else books.governing(rulebook_id, as_of)
 
 
 @router.get(
@@ -371,17 +375,12 @@ async def get_rulebook_duties(
     item, Chinese text (and whether that is the article's wording), an English gist; the kinds of
     unit that follow other kinds' lists by reference (参照执行). Codes are what accountability
     cases (`breached_duties`) and duty-performance records name."""
-    books = _rulebooks(request)
-    rulebook = books.find(rulebook_id)
-    if isinstance(rulebook, AppError):
-        raise NotFound(f"No rulebook {rulebook_id!r}.")
+    rulebook = _rulebook_on(request, rulebook_id, as_of)
     if (role is None) != (unit_kind is None):
         raise Unprocessable(
             "role and unit_kind go together.",
             errors=[("query.role" if role is None else "query.unit_kind", "give both or neither")],
         )
-    if as_of is not None:
-        rulebook = books.governing(rulebook_id, as_of)
     in_force = as_of is None or rulebook.effective_from <= as_of
     described = (
         rulebook.duties.describe() if in_force else {"duty_lists": [], "duty_references": []}
