@@ -154,8 +154,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(note)
     report = asyncio.run(verify_restored(server.url(args.database), get_settings()))
     print("\n".join(report.lines()))
-    print(f"server: {server.url(args.database)} (stop it with Ctrl-C)", flush=True)
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    # The server runs while this command does (the embedded server stops with its process).
+    print(f"serving the restored database at {server.url(args.database)}; Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
