@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -159,10 +160,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     # The server runs while this command does (the embedded server stops with its process).
     print(f"serving the restored database at {server.url(args.database)}; Ctrl-C stops it")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     return 0
 
 
