@@ -42,14 +42,6 @@ class Tenure:
     end: date | None
 
 
-def _in_force(book: Rulebook, day: date) -> bool:
-    return book.effective_from <= day
-
-
-def carried_by(book: Rulebook, role: SafetyRole, kind: OrgUnitKind) -> tuple[CarriedList, ...]:
-    return book.duties.carried(role, kind)
-
-
 def _duties(book: Rulebook, lists: Sequence[CarriedList]) -> dict[str, CarriedDuty]:
     return {
         duty.code: CarriedDuty(
@@ -87,9 +79,9 @@ class RulebookDuties:
         kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.id == post.org_unit_id))
         walks = await self._walks(session, [post.org_unit_id])
         book = self.governing(walks.get(post.org_unit_id, []), day)
-        if kind is None or not _in_force(book, day):
+        if kind is None or not book.in_force(day):
             return {}
-        return _duties(book, carried_by(book, SafetyRole(post.safety_role), OrgUnitKind(kind)))
+        return _duties(book, book.duties.carried(SafetyRole(post.safety_role), OrgUnitKind(kind)))
 
     def knows(self, code: str) -> bool:
         return any(
@@ -119,8 +111,8 @@ class RulebookDuties:
         for n, day in enumerate(cuts):
             until = cuts[n + 1] - timedelta(days=1) if n + 1 < len(cuts) else tenure.end
             book = self.governing(walk, day)
-            in_force = _in_force(book, day)
-            lists = carried_by(book, tenure.role, tenure.unit_kind) if in_force else ()
+            in_force = book.in_force(day)
+            lists = book.duties.carried(tenure.role, tenure.unit_kind) if in_force else ()
             key = (book.id, book.version, in_force, lists)
             if key == previous:
                 segments[-1]["until"] = until

@@ -381,7 +381,7 @@ async def get_rulebook_duties(
             "role and unit_kind go together.",
             errors=[("query.role" if role is None else "query.unit_kind", "give both or neither")],
         )
-    in_force = as_of is None or rulebook.effective_from <= as_of
+    in_force = as_of is None or rulebook.in_force(as_of)
     described = (
         rulebook.duties.describe() if in_force else {"duty_lists": [], "duty_references": []}
     )

@@ -111,6 +111,13 @@ class DutyReference:
     basis_key: str
     basis: str
 
+    def describe(self) -> dict[str, Any]:
+        return {
+            "unit_kind": self.unit_kind.value,
+            "follows": [k.value for k in self.follows],
+            "basis": self.basis,
+        }
+
 
 @dataclass(frozen=True)
 class CarriedList:
@@ -123,13 +130,7 @@ class CarriedList:
         ref = self.by_reference
         return {
             **self.duty_list.describe(),
-            "by_reference": None
-            if ref is None
-            else {
-                "unit_kind": ref.unit_kind.value,
-                "follows": [k.value for k in ref.follows],
-                "basis": ref.basis,
-            },
+            "by_reference": None if ref is None else ref.describe(),
         }
 
 
@@ -170,15 +171,7 @@ class DutyTable:
     def describe(self) -> dict[str, Any]:
         return {
             "duty_lists": [lst.describe() for lst in self.lists],
-            "duty_references": [
-                {
-                    "unit_kind": r.unit_kind.value,
-                    "follows": [k.value for k in r.follows],
-                    "basis": r.basis,
-                    "citation": r.basis_key,
-                }
-                for r in self.references
-            ],
+            "duty_references": [{**r.describe(), "citation": r.basis_key} for r in self.references],
         }
 
 

@@ -303,9 +303,9 @@ def rules_in_force(ctx: EvalContext) -> MaybeFinding:
     outside it is held, saying so, rather than judged by rules that did not govern that day or
     by rules invented in their place (the rules of that day are not loaded)."""
     book = ctx.rulebook
-    until = book.effective_until
-    if book.effective_from <= ctx.as_of and (until is None or ctx.as_of <= until):
+    if book.in_force(ctx.as_of):
         return None
+    until = book.effective_until
     use = ctx.use(ids.HOLD_RULES_NOT_IN_FORCE)
     if use is None:
         return None

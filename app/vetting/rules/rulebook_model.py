@@ -231,6 +231,11 @@ class Rulebook:
     def ref(self) -> RulebookRef:
         return self._ref
 
+    def in_force(self, day: date) -> bool:
+        """Whether `day` lies in the rulebook's period in force (effective_from…until)."""
+        until = self.effective_until
+        return self.effective_from <= day and (until is None or day <= until)
+
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(r.rule_id for r in self.rules)
