@@ -162,6 +162,40 @@ def _chown_tree(root: Path, user: str) -> None:
             os.chown(os.path.join(folder, name), entry.pw_uid, entry.pw_gid)
 
 
+def _must_be_empty(pgdata: Path, what: str) -> None:
+    if pgdata.exists() and any(pgdata.iterdir()):
+        raise BackupError(f"{pgdata} is not empty: {what} into a new directory")
+
+
+def _drop_runtime_files(pgdata: Path) -> None:
+    """The files of the running server a copy of its directory carries (its pid, its log, its
+    socket's lock) and a server starting on the copy must not find."""
+    for name in RUNTIME_FILES:
+        (pgdata / name).unlink(missing_ok=True)
+    for lock in pgdata.glob(".s.PGSQL.*"):
+        lock.unlink()
+
+
+def make_replica(
+    url: str, pgdata: Path, *, slot: str | None = None, run_as: str | None = None
+) -> Path:
+    """A new data directory `pgdata` for a streaming replica of the server behind `url` (a role
+    with REPLICATION): `pg_basebackup -R` copies it and writes `standby.signal` and
+    `primary_conninfo`, so a server started on it follows the primary, read-only, and serves
+    reads (hot standby). `slot`: a replication slot created for it, so that the primary keeps
+    the WAL the replica has not received yet (drop it with the replica)."""
+    _must_be_empty(pgdata, "make a replica")
+    options = ["-R", "-X", "stream", "-c", "fast", "--no-password"]
+    if slot is not None:
+        options += ["-C", "-S", slot]
+    _run([str(tools_dir() / "pg_basebackup"), "-d", conninfo(url), "-D", str(pgdata), *options])
+    _drop_runtime_files(pgdata)
+    pgdata.chmod(0o700)
+    if run_as is not None:
+        _chown_tree(pgdata, run_as)
+    return pgdata
+
+
 def _extract(archive: Path, into: Path) -> None:
     """Unpack a tar the backup wrote (members kept inside `into`: the 'tar' filter)."""
     with tarfile.open(archive) as tar:
@@ -182,15 +216,11 @@ def prepare_restore(
     if not usable:
         raise BackupError(f"no base backup in {backups} finished before {target.isoformat()}")
     base = usable[-1]
-    if pgdata.exists() and any(pgdata.iterdir()):
-        raise BackupError(f"{pgdata} is not empty: restore into a new directory")
+    _must_be_empty(pgdata, "restore")
     pgdata.mkdir(parents=True, exist_ok=True)
     _extract(base.path / "base.tar.gz", pgdata)
     _extract(base.path / "pg_wal.tar.gz", pgdata / "pg_wal")
-    for name in RUNTIME_FILES:
-        (pgdata / name).unlink(missing_ok=True)
-    for lock in pgdata.glob(".s.PGSQL.*"):
-        lock.unlink()
+    _drop_runtime_files(pgdata)
     # The segment being written when the server stopped is kept as .partial: replay it too.
     source = str(wal_dir.resolve())
     restore_command = f'cp "{source}/%f" "%p" 2>/dev/null || cp "{source}/%f.partial" "%p"'

@@ -1,5 +1,6 @@
-"""`vetting backup base|wal` and `vetting restore`: base backups, continuous WAL to a directory,
-and point-in-time restore verified against the audit log (app.backup for the mechanics)."""
+"""`vetting backup base|wal|replica` and `vetting restore`: base backups, continuous WAL to a
+directory, a new streaming replica, and point-in-time restore verified against the audit log
+(app.backup for the mechanics)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.backup import (
     PreparedRestore,
     base_backup,
     ended_before_target,
+    make_replica,
     prepare_restore,
     receive_wal_command,
     recover_to_end,
@@ -136,6 +138,25 @@ def cmd_backup_wal(args: argparse.Namespace) -> int:
         return process.wait()
 
 
+def cmd_backup_replica(args: argparse.Namespace) -> int:
+    try:
+        run_as = EMBEDDED_USER if args.start and os.geteuid() == 0 else None
+        pgdata = make_replica(_url(args), Path(args.pgdata), slot=args.slot, run_as=run_as)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"replica data directory: {pgdata} (standby.signal and primary_conninfo written)")
+    if not args.start:
+        print("start a PostgreSQL server on it and add its URL to DATABASE_REPLICA_URLS")
+        return 0
+    server = start(pgdata)
+    print(f"replica serving at {server.url(args.database)}; Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        signal.pause()
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     try:
         target = datetime.fromisoformat(args.to)
@@ -177,6 +198,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     wal.add_argument("--url", default=None, help="a role with REPLICATION (default: owner URL)")
     wal.add_argument("--no-sync", action="store_true", help="do not flush every write at once")
     wal.set_defaults(func=cmd_backup_wal)
+    replica = backup_sub.add_parser(
+        "replica", help="copy the primary into a new streaming replica (pg_basebackup -R)"
+    )
+    replica.add_argument("--pgdata", required=True, help="a new, empty data directory")
+    replica.add_argument("--url", default=None, help="a role with REPLICATION (default: owner URL)")
+    replica.add_argument(
+        "--slot", default=None, help="create this replication slot for it (recommended)"
+    )
+    replica.add_argument(
+        "--start", action="store_true", help="run it with the embedded binaries until stopped"
+    )
+    replica.add_argument("--database", default="vetting", help="the database it serves")
+    replica.set_defaults(func=cmd_backup_replica)
     restore = sub.add_parser("restore", help="point-in-time restore into a new data directory")
     restore.add_argument("--dir", required=True, help="the backups directory")
     restore.add_argument("--wal", required=True, help="the WAL directory")

@@ -35,6 +35,31 @@ class Settings(BaseSettings):
         description="URL of the role that owns the tables, for `vetting migrate` (which then "
         "grants DATABASE_URL's role what the service needs); unset: DATABASE_URL's own role.",
     )
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("DATABASE_REPLICA_URLS", "VETTING_DATABASE_REPLICA_URLS"),
+        description="Streaming replicas of DATABASE_URL (postgresql+asyncpg://… URLs, "
+        "comma-separated) that reads go to: dossiers, lists, history, the facts of checks and "
+        "batches. Writes always go to DATABASE_URL. Empty: everything is read from it.",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="A replica further behind the primary than this is taken out of rotation "
+        "until it catches up.",
+    )
+    replica_wait_ms: int = Field(
+        default=250,
+        ge=0,
+        le=10_000,
+        description="How long a read sent with a Consistency-Token waits for a replica to "
+        "replay that far before it is read from the primary instead.",
+    )
+    replica_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each replica's health and replay position are read.",
+    )
     data_dir: Path = Field(
         default=PROJECT_ROOT / ".data",
         description="Folder for the embedded database and generated local secrets.",
@@ -185,7 +210,9 @@ class Settings(BaseSettings):
         "with credentials are refused with 429 (0: no limit).",
     )
 
-    @field_validator("webhook_allowed_hosts", "trusted_proxies", mode="before")
+    @field_validator(
+        "webhook_allowed_hosts", "trusted_proxies", "database_replica_urls", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """From the environment: comma-separated (a JSON list is accepted too)."""

@@ -77,12 +77,14 @@ def create_sessionmaker(
     """Sessions that can write audit events: they carry the MAC key of the service (from its
     master secret) that every event is sealed with."""
     sealer = Sealer.from_secret(settings.resolved_secret_key())
-    return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=False, info={SEALER: sealer}
-    )
+    info = {SEALER: sealer, ANSWER_POSITION: bool(settings.database_replica_urls)}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 SEALER = "audit_sealer"
+# With replicas to read from, a unit of work that committed reads the primary's WAL position
+# afterwards: the consistency token its request answers with (app.uow, app.replicas).
+ANSWER_POSITION = "answer_wal_position"
 
 
 _UNAVAILABLE_SQLSTATES = {

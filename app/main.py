@@ -53,6 +53,7 @@ from app.ratelimit import RateLimitMiddleware
 from app.records.kinds import ALL_KINDS
 from app.records.router import build_router
 from app.records.transfers import router as transfers_router
+from app.replicas import ReadRouter
 from app.security.pii import PiiCipher
 from app.stats.endpoints import router as stats_router
 from app.tracing import install_tracing, shutdown_tracing
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         sequencer = asyncio.create_task(
             run_sequencer(app.state.sessionmaker, app.state.log_signer, settings)
         )
+        replicas = asyncio.create_task(app.state.reads.run_forever())
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk it all (pauses of 50-150 ms under load).
         gc.collect()
@@ -107,8 +109,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         yield
         sequencer.cancel()
         activations.cancel()
+        replicas.cancel()
         if worker is not None:
             worker.cancel()
+        await app.state.reads.dispose()
         await app.state.engine.dispose()
         shutdown_tracing(app)
 
@@ -128,6 +132,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.settings = settings
     app.state.engine = create_engine(url, settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine, settings)
+    app.state.reads = ReadRouter.build(app.state.engine, settings)
     install_error_handlers(app)
     app.add_exception_handler(Replay, replay_response)
     app.add_middleware(IdempotencyMiddleware)
@@ -149,9 +154,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.cipher = PiiCipher.from_secret(settings.resolved_secret_key())
     app.state.log_signer = log_signer(settings)
     app.state.rulebooks = Rulebooks.shipped(settings.fallback_rulebook)
-    handlers.bind_rules(app.state.sessionmaker, app.state.rulebooks)
+    for maker in (app.state.sessionmaker, *app.state.reads.makers()):
+        handlers.bind_rules(maker, app.state.rulebooks)
     app.state.checks = CheckCoalescer(
         app.state.sessionmaker,
+        app.state.reads,
         app.state.cipher,
         app.state.rulebooks,
         settings.timezone,
@@ -172,6 +179,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 _ALWAYS_PUBLIC = {"/healthz"}
+TOKEN_DOC = {
+    "description": "With read replicas in use: the write's consistency token. Send it as the "
+    "`Consistency-Token` header of a later read to read this write (app.replicas).",
+    "schema": {"type": "string", "examples": ["0/16B3748"]},
+}
 HOT_PATHS = ("/v1/vetting/",)
 
 
@@ -205,6 +217,10 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
                         content["schema"] = (
                             {"type": "string"} if text else {"type": "string", "format": "binary"}
                         )
+            if method in ("post", "put", "patch", "delete"):
+                for status, response in operation["responses"].items():
+                    if status.startswith("2"):
+                        response.setdefault("headers", {})["Consistency-Token"] = TOKEN_DOC
             invalid = operation["responses"].get("422")
             if invalid and "application/json" in invalid.get("content", {}):
                 # FastAPI's default validation response: ours is a problem document.

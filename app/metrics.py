@@ -12,6 +12,10 @@ counts requests.
   did not answer in time, so a scrape never hangs on an outage.
 - `db_pool_size`, `db_pool_checked_out`, `db_pool_checked_in`, `db_pool_overflow`: the
   SQLAlchemy pool of the process answering the scrape.
+- With read replicas (app.replicas): `db_replica_in_rotation{replica}` (1 or 0),
+  `db_replica_lag_seconds{replica}` and `db_replica_lag_bytes{replica}` (-1 when unknown) as
+  the process's last poll found them, and `db_read_sessions_total{served_by, reason}`: read
+  sessions opened on each replica, or on the primary and why.
 
 Each server process keeps its own counters: with several workers, a scrape sees the process
 that answered it. With `PROMETHEUS_MULTIPROC_DIR` set (an empty directory, before the server
@@ -41,13 +45,15 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.replicas import ReadRouter
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +142,9 @@ class LiveCollector:
     """What is read on each scrape: the engine's pool and the webhook counts (fetched by
     `refresh` before the scrape is written, since collectors cannot wait)."""
 
-    def __init__(self, engine: AsyncEngine, timeout_seconds: float) -> None:
+    def __init__(self, engine: AsyncEngine, timeout_seconds: float, reads: ReadRouter) -> None:
         self.engine = engine
+        self.reads = reads
         self.timeout_seconds = timeout_seconds
         self.webhooks: dict[str, int] = dict(_UNKNOWN)
 
@@ -169,6 +176,45 @@ class LiveCollector:
             value=self.webhooks["failing"],
         )
         yield from pool_metrics(self.engine)
+        yield from replica_metrics(self.reads)
+
+
+def replica_metrics(reads: ReadRouter) -> Iterator[Metric]:
+    if not reads.replicas:
+        return
+    gauges = {
+        "in_rotation": GaugeMetricFamily(
+            "db_replica_in_rotation",
+            "1: the replica serves reads; 0: out of rotation.",
+            labels=["replica"],
+        ),
+        "lag_seconds": GaugeMetricFamily(
+            "db_replica_lag_seconds",
+            "Seconds since the replica last had all the primary had written; -1 unknown.",
+            labels=["replica"],
+        ),
+        "lag_bytes": GaugeMetricFamily(
+            "db_replica_lag_bytes",
+            "WAL bytes the replica is behind; -1 unknown.",
+            labels=["replica"],
+        ),
+    }
+    for replica in reads.replicas:
+        health = replica.health
+        gauges["in_rotation"].add_metric([replica.name], 1 if health.in_rotation else 0)
+        lag = health.lag_seconds if health.lag_seconds is not None else -1
+        gauges["lag_seconds"].add_metric([replica.name], lag)
+        size = health.lag_bytes if health.lag_bytes is not None else -1
+        gauges["lag_bytes"].add_metric([replica.name], size)
+    yield from gauges.values()
+    sessions = CounterMetricFamily(
+        "db_read_sessions",
+        "Read sessions opened, by where they were served and why there.",
+        labels=["served_by", "reason"],
+    )
+    for (served_by, reason), count in sorted(reads.sessions.items()):
+        sessions.add_metric([served_by, reason], count)
+    yield sessions
 
 
 def pool_metrics(engine: AsyncEngine) -> Iterator[Metric]:
@@ -208,7 +254,7 @@ def install_metrics(app: FastAPI, timeout_seconds: float = DEFAULT_TIMEOUT_SECON
     nothing."""
     if getattr(app.state, "metrics", None) is not None:
         return
-    live = LiveCollector(app.state.engine, timeout_seconds)
+    live = LiveCollector(app.state.engine, timeout_seconds, app.state.reads)
     app.state.metrics = live
 
     async def metrics(request: Request) -> Response:

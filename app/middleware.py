@@ -42,9 +42,9 @@ def request_header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (taken from `X-Request-ID` when sane), echoes it in the response,
-    and writes one JSON access-log line with method, path, route template, API client id,
-    status and duration."""
+    """Gives every request an id (taken from `X-Request-ID` when sane), echoes it in the
+    response (with a write's `Consistency-Token`, when it has one), and writes one JSON
+    access-log line with method, path, route template, API client id, status and duration."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,6 +68,10 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                # A write's consistency token (app.uow), when replicas are in use.
+                token = scope["state"].get("consistency_token")
+                if token is not None:
+                    headers.append((b"consistency-token", str(token).encode()))
                 message["headers"] = headers
             await send(message)
 

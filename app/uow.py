@@ -6,18 +6,25 @@ same transaction, just before the single commit."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.service import flush_audit_events, pending_count
 from app.context import Context
+from app.db import ANSWER_POSITION
+from app.errors import BadRequest
+from app.replicas import TOKEN_HEADER, ReadRouter, parse_lsn
+
+log = logging.getLogger(__name__)
 
 _EVENTS = "pending_domain_events"
 
@@ -107,6 +114,8 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
         if touched:
             await finalize(session)
             await session.commit()
+            if session.info.get(ANSWER_POSITION):
+                await _note_position(session)
         # else: never used (e.g. a check, which the coalescer stores): nothing to commit
     except BaseException:
         touched = True
@@ -119,14 +128,116 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
             await asyncio.shield(session.close())
 
 
+POSITION = "committed_wal_position"  # session.info: the token a committed unit of work got
+
+
+async def _note_position(session: AsyncSession) -> None:
+    """The primary's WAL insert position just after the commit (at or past the commit record):
+    a replica that has replayed that far has this unit of work. The commit stands whatever
+    happens here; without a token, a later read may be served from a replica that is behind."""
+    try:
+        result = await session.execute(text("SELECT pg_current_wal_insert_lsn()::text"))
+        session.info[POSITION] = result.scalar_one()
+    except Exception:
+        log.warning("no consistency token: the WAL position could not be read", exc_info=True)
+
+
+def committed_position(session: AsyncSession) -> str | None:
+    """The consistency token of a unit of work that committed, when replicas are in use."""
+    position: str | None = session.info.get(POSITION)
+    return position
+
+
+def answer_position(request: Request, position: str | None) -> None:
+    """Answer this request with a consistency token (the `Consistency-Token` response header,
+    set by app.middleware); the latest one given wins."""
+    if position is not None:
+        request.state.consistency_token = position
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit once at the end, roll back on any error. (An
     Idempotency-Key is claimed in this session by the authorisation dependency, once the key
-    has been authorised: app.access.)"""
+    has been authorised: app.access.) Once committed, with replicas in use, its consistency
+    token goes in the response."""
     async with unit_of_work(request.app.state.sessionmaker) as session:
         yield session
+    answer_position(request, committed_position(session))
+
+
+async def consistency_token(
+    token: Annotated[
+        str | None,
+        Header(
+            alias=TOKEN_HEADER,
+            description="Read your own writes: the `Consistency-Token` a write answered with. "
+            "The read is served by a replica that has replayed that write, else by the "
+            "primary. Without it, a replica may be up to `VETTING_REPLICA_MAX_LAG_SECONDS` "
+            "behind.",
+            examples=["0/16B3748"],
+        ),
+    ] = None,
+) -> int | None:
+    if token is None or not token.strip():
+        return None
+    try:
+        return parse_lsn(token)
+    except ValueError as exc:
+        raise BadRequest(
+            f"{TOKEN_HEADER} is not a consistency token: {exc}.",
+            detail_zh=f"{TOKEN_HEADER} 不是有效的一致性令牌（应为写入应答中的 WAL 位置）。",
+            errors=[(f"header.{TOKEN_HEADER}", str(exc))],
+        ) from None
+
+
+TokenDep = Annotated[int | None, Depends(consistency_token)]
+
+
+def read_router(request: Request) -> ReadRouter:
+    router: ReadRouter = request.app.state.reads
+    return router
+
+
+async def get_read_session(request: Request, token: TokenDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for a request that only reads: on a replica when one is in rotation
+    and has replayed the request's Consistency-Token (and, for a `known_at` query, commits up
+    to that time), else on the primary (app.replicas)."""
+    async with read_router(request).session(token, _asked_known_at(request)) as session:
+        yield session
+
+
+def _asked_known_at(request: Request) -> datetime | None:
+    """The `known_at` a read asks for, if it is a time with an offset (the endpoint itself
+    refuses one that is not)."""
+    value = request.query_params.get("known_at")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+"""A read-only session (`BEGIN READ ONLY`), on a replica when one can answer: for endpoints that
+only read. `app.replicas.known_now(session)` is "now" as far as it can know."""
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 """The request's session; committed before the response is sent, so a failed commit is an error
 response rather than a success that did not happen."""
+
+
+async def get_reads_beside(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session, scope="function")],
+    token: TokenDep,
+) -> AsyncIterator[AsyncSession]:
+    """For a request that reads much and then writes (checks, batches): its reads on a replica
+    when one can answer, else in the request's own unit of work."""
+    async with read_router(request).session(token, fallback=session) as reads:
+        yield reads
+
+
+ReadsBesideDep = Annotated[AsyncSession, Depends(get_reads_beside, scope="function")]

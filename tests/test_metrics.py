@@ -168,7 +168,7 @@ async def test_an_unanswering_database_does_not_hang_the_scrape(settings: Settin
 async def test_a_refusing_database_gives_unknown_counts(settings: Settings) -> None:
     application = create_app(settings, database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
     try:
-        live = LiveCollector(application.state.engine, timeout_seconds=2)
+        live = LiveCollector(application.state.engine, 2, application.state.reads)
         await live.refresh()
         assert set(live.webhooks.values()) == {-1}
     finally:

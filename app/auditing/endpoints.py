@@ -35,7 +35,7 @@ from app.errors import Forbidden, NotFound, Unprocessable, problem_responses
 from app.models import AuditCheckpoint as AuditCheckpointModel
 from app.models import AuditEvent, AuditLogEntry
 from app.security import disclosure
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
 log_router = APIRouter(prefix="/v1/audit-log", tags=["audit"])
@@ -90,7 +90,7 @@ def _out(event: AuditEvent, logged: AuditLogEntry | None) -> AuditEventOut:
     responses=problem_responses(401, 403, 422, 503),
 )
 async def list_audit_events(
-    session: SessionDep, ctx: Auditor, filters: Annotated[AuditFilters, Query()]
+    session: ReadSessionDep, ctx: Auditor, filters: Annotated[AuditFilters, Query()]
 ) -> AuditPage:
     """Newest first; filter by actor, action, target, request or time. A client bound to a
     jurisdiction sees the events about cadres and units within it, and its own."""
@@ -129,7 +129,9 @@ def _whole_log(ctx: Context) -> None:
     operation_id="verify_audit_log",
     responses=problem_responses(401, 403, 503),
 )
-async def verify_audit_log(request: Request, session: SessionDep, ctx: Auditor) -> LogVerification:
+async def verify_audit_log(
+    request: Request, session: ReadSessionDep, ctx: Auditor
+) -> LogVerification:
     """Walk the whole log as stored: each entry against its leaf hash, its MAC and its event's
     columns; the tree against every kept signed checkpoint; and every event against the log.
     Reports the first problem, with its log index. What an insider can hide from this (the
@@ -170,7 +172,7 @@ async def get_audit_log_key(request: Request, ctx: Auditor) -> LogKey:
     operation_id="get_latest_checkpoint",
     responses=problem_responses(401, 403, 404, 503),
 )
-async def get_latest_checkpoint(session: SessionDep, ctx: Auditor) -> CheckpointOut:
+async def get_latest_checkpoint(session: ReadSessionDep, ctx: Auditor) -> CheckpointOut:
     """The latest signed checkpoint (404 before the first is made)."""
     return _checkpoint(await _checkpoint_of_size(session, None))
 
@@ -194,7 +196,7 @@ async def sign_checkpoint(request: Request, session: SessionDep, ctx: Auditor) -
     responses=problem_responses(401, 403, 422, 503),
 )
 async def list_checkpoints(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Auditor,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -228,7 +230,7 @@ async def _checkpoint_of_size(session: SessionDep, size: int | None) -> log.Sign
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def get_inclusion_proof(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Auditor,
     event_id: UUID,
     tree_size: Annotated[
@@ -275,7 +277,7 @@ async def get_inclusion_proof(
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def get_consistency_proof(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Auditor,
     first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
     second: Annotated[int, Query(ge=1, le=MAX_INDEX)],
@@ -303,7 +305,7 @@ async def get_consistency_proof(
     responses=problem_responses(401, 403, 422, 503),
 )
 async def get_log_entries(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Auditor,
     start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 1000,

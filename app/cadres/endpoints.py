@@ -20,7 +20,7 @@ from app.cadres.schemas import (
 from app.context import Context
 from app.deps import CipherDep
 from app.errors import problem_responses
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/v1/cadres", tags=["cadres"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -42,7 +42,10 @@ async def create_cadre(
 
 @router.get("", response_model=CadrePage, responses=READ_ERRORS, operation_id="list_cadres")
 async def list_cadres(
-    session: SessionDep, ctx: Reader, cipher: CipherDep, filters: Annotated[CadreFilters, Query()]
+    session: ReadSessionDep,
+    ctx: Reader,
+    cipher: CipherDep,
+    filters: Annotated[CadreFilters, Query()],
 ) -> CadrePage:
     items, total = await service.page(session, ctx, filters, cipher)
     return CadrePage(items=items, total=total, limit=filters.limit, offset=filters.offset)
@@ -57,7 +60,9 @@ async def lookup_cadre(
 
 
 @router.get("/{cadre_id}", response_model=Cadre, responses=READ_ERRORS, operation_id="get_cadre")
-async def get_cadre(cadre_id: UUID, session: SessionDep, ctx: Reader, cipher: CipherDep) -> Cadre:
+async def get_cadre(
+    cadre_id: UUID, session: ReadSessionDep, ctx: Reader, cipher: CipherDep
+) -> Cadre:
     return await service.get(session, ctx, cadre_id, cipher)
 
 
@@ -93,7 +98,7 @@ async def amend_cadre(
     operation_id="get_cadre_history",
 )
 async def get_cadre_history(
-    cadre_id: UUID, session: SessionDep, ctx: Reader, cipher: CipherDep
+    cadre_id: UUID, session: ReadSessionDep, ctx: Reader, cipher: CipherDep
 ) -> Any:
     return [
         CadreVersion.model_validate(r)

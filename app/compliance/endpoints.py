@@ -22,7 +22,7 @@ from app.errors import NotFound, problem_responses
 from app.models import CadreVersion, OrgUnit, Post
 from app.records.repository import latest
 from app.schemas import IsoDate, ReadModel
-from app.uow import SessionDep
+from app.uow import ReadSessionDep
 
 router = APIRouter(tags=["compliance"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
@@ -134,7 +134,7 @@ AsOf = Annotated[IsoDate | None, Query(description="Default today.")]
 )
 async def get_safety_responsibility(
     org_unit_id: UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Reader,
     settings: SettingsDep,
     as_of: AsOf = None,
@@ -157,7 +157,7 @@ async def get_safety_responsibility(
     operation_id="get_safety_responsibility_report",
 )
 async def get_safety_responsibility_report(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Reader,
     settings: SettingsDep,
     under: Annotated[UUID, Query(description="The root of the subtree.")],

@@ -34,7 +34,7 @@ from app.errors import AppError, Conflict, Unprocessable, problem_responses
 from app.models import Consultation as ConsultationRow
 from app.models import VettingDecision
 from app.schemas import IsoDate
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 
 router = APIRouter(tags=["consultations"])
 Requester = Annotated[Context, Authorized(Scope.CONSULTATIONS_REQUEST)]
@@ -96,7 +96,7 @@ def _filters(filters: ConsultationFilters, today: date) -> list[ColumnElement[bo
 )
 async def list_consultations(
     request: Request,
-    session: SessionDep,
+    session: SessionDep,  # expire_due writes
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -128,7 +128,7 @@ async def list_consultations(
 async def get_consultation(
     consultation_id: UUID,
     request: Request,
-    session: SessionDep,
+    session: SessionDep,  # expire_due writes
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -147,7 +147,7 @@ async def get_consultation(
 async def get_consultation_dossier(
     consultation_id: UUID,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -171,7 +171,7 @@ async def get_consultation_dossier(
 async def list_consultation_transitions(
     consultation_id: UUID,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -345,7 +345,7 @@ class NotAcceptable(AppError):
 async def get_opinion_document(
     consultation_id: UUID,
     request: Request,
-    session: SessionDep,
+    session: SessionDep,  # the first download keeps the file it makes
     ctx: Either,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -399,7 +399,7 @@ def _negotiate(accept: str | None) -> str:
 )
 async def verify_opinion(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     number: Annotated[str | None, Query(max_length=100, description="Document number.")] = None,
     sha256: Annotated[

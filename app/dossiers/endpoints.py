@@ -12,8 +12,9 @@ from app.context import Context
 from app.deps import CipherDep, SettingsDep
 from app.dossiers import service as dossier
 from app.errors import problem_responses
+from app.replicas import known_now
 from app.schemas import AwareDatetime, IsoDate
-from app.uow import SessionDep
+from app.uow import ReadSessionDep
 
 router = APIRouter(prefix="/v1/cadres", tags=["cadres"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
@@ -28,7 +29,7 @@ READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
 )
 async def get_cadre_dossier(
     cadre_id: UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Reader,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -47,7 +48,7 @@ async def get_cadre_dossier(
         ctx,
         cadre_id,
         as_of or clock.today(),
-        known_at or clock.now(),
+        known_at or known_now(session),
         cipher,
         settings.timezone,
     )

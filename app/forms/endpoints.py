@@ -22,7 +22,7 @@ from app.forms.service import FormsService, Options
 from app.models import AppointmentForm, Cadre, CadreVersion
 from app.records.repository import current
 from app.schemas import InputModel, IsoDate
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 from app.uploads import read_upload
 from app.vetting.facts_loader import FactsLoader
 from app.vetting.schemas import Decision
@@ -168,7 +168,7 @@ async def apply_appointment_form(
     responses=ERRORS,
     operation_id="get_appointment_form",
 )
-async def get_appointment_form(form_id: UUID, session: SessionDep, ctx: Reader) -> Any:
+async def get_appointment_form(form_id: UUID, session: ReadSessionDep, ctx: Reader) -> Any:
     """A received form as kept: what was read, without family members, photo or ID number."""
     row = await session.get(AppointmentForm, form_id)
     if row is None or not await jurisdiction.cadre_is_visible(session, ctx.principal, row.cadre_id):
@@ -195,7 +195,7 @@ async def get_appointment_form(form_id: UUID, session: SessionDep, ctx: Reader) 
 )
 async def export_appointment_form(
     cadre_id: UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Exporter,
     cipher: CipherDep,
     settings: SettingsDep,

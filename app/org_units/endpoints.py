@@ -18,7 +18,7 @@ from app.org_units.schemas import (
     OrgUnitUpdate,
     OrgUnitVersion,
 )
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix="/v1/org-units", tags=["org-units"])
 Writer = Annotated[Context, Authorized(Scope.RECORDS_WRITE)]
@@ -44,7 +44,7 @@ async def create_org_unit(payload: OrgUnitCreate, session: SessionDep, ctx: Writ
     responses=problem_responses(401, 403, 422, 503),
 )
 async def list_org_units(
-    session: SessionDep, ctx: Reader, filters: Annotated[OrgUnitFilters, Query()]
+    session: ReadSessionDep, ctx: Reader, filters: Annotated[OrgUnitFilters, Query()]
 ) -> OrgUnitPage:
     """Filter by parent, kind, level, key-SOE flag or name; `under` gives a whole subtree."""
     units, total = await service.page(session, ctx, filters)
@@ -62,7 +62,7 @@ async def list_org_units(
     operation_id="get_org_unit",
     responses=problem_responses(401, 403, 404, 422, 503),
 )
-async def get_org_unit(org_unit_id: UUID, session: SessionDep, ctx: Reader) -> OrgUnit:
+async def get_org_unit(org_unit_id: UUID, session: ReadSessionDep, ctx: Reader) -> OrgUnit:
     return OrgUnit.model_validate(await service.get(session, ctx, org_unit_id))
 
 
@@ -87,7 +87,7 @@ async def update_org_unit(
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def get_org_unit_history(
-    org_unit_id: UUID, session: SessionDep, ctx: Reader
+    org_unit_id: UUID, session: ReadSessionDep, ctx: Reader
 ) -> list[OrgUnitVersion]:
     """Every version of the unit's details, oldest first: who recorded it, when and why."""
     return [

@@ -21,7 +21,7 @@ from app.models import Assessment, CadreVersion, OrgUnit, Post
 from app.public.page import render_page
 from app.public.schemas import PublicResult, PublicResults
 from app.records.repository import latest
-from app.uow import SessionDep
+from app.uow import ReadSessionDep
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 CACHE_CONTROL = "public, max-age=300"
@@ -192,7 +192,7 @@ async def _page_of(
     operation_id="list_public_assessment_results",
 )
 async def list_public_assessment_results(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     year: Year = None,
     org_unit: Under = None,
@@ -220,7 +220,7 @@ async def list_public_assessment_results(
     operation_id="public_assessment_results_page",
 )
 async def public_assessment_results_page(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     year: Year = None,
     org_unit: Under = None,

@@ -17,7 +17,7 @@ from app.records import service
 from app.records.filters import conditions_for
 from app.records.kind import RecordKind
 from app.schemas import AmendmentBase, AwareDatetime, Revocation, page_model
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 READ_ERRORS = problem_responses(401, 403, 404, 422, 503)
@@ -66,7 +66,7 @@ def build_router(kind: RecordKind) -> APIRouter:
         summary=f"List {kind.title.lower()}s",
     )
     async def list_(
-        session: SessionDep,
+        session: ReadSessionDep,
         ctx: Reader,
         filters: Annotated[Filters, Query()],
     ) -> Any:
@@ -87,7 +87,7 @@ def build_router(kind: RecordKind) -> APIRouter:
         summary=f"Get a {kind.title.lower()}",
     )
     async def get(
-        record_id: UUID, session: SessionDep, ctx: Reader, known_at: KnownAt = None
+        record_id: UUID, session: ReadSessionDep, ctx: Reader, known_at: KnownAt = None
     ) -> Any:
         return _read(kind, await service.get(session, ctx, kind, record_id, known_at))
 
@@ -130,7 +130,7 @@ def build_router(kind: RecordKind) -> APIRouter:
         operation_id=f"get_{kind.name}_history",
         summary=f"Every version of a {kind.title.lower()}",
     )
-    async def history(record_id: UUID, session: SessionDep, ctx: Reader) -> Any:
+    async def history(record_id: UUID, session: ReadSessionDep, ctx: Reader) -> Any:
         return [_read(kind, r) for r in await service.history(session, ctx, kind, record_id)]
 
     return router

@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.records.repository import latest
 from app.schemas import AwareDatetime
-from app.uow import SessionDep
+from app.uow import ReadSessionDep
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 Reader = Annotated[Context, Authorized(Scope.RECORDS_READ)]
@@ -189,7 +189,7 @@ def _located_cases(year: int) -> Any:
     operation_id="stats_accountability",
 )
 async def stats_accountability(
-    session: SessionDep, ctx: Reader, year: Year, under: Under = None
+    session: ReadSessionDep, ctx: Reader, year: Year, under: Under = None
 ) -> AccountabilityStats:
     """Accountability decided in `year`: counts by circumstance, by method and by the org unit
     where the cadre served when decided."""
@@ -261,7 +261,7 @@ def _performance_counts(performance: Any) -> list[Any]:
     operation_id="stats_duty_performance",
 )
 async def stats_duty_performance(
-    session: SessionDep, ctx: Reader, year: Year, under: Under = None
+    session: ReadSessionDep, ctx: Reader, year: Year, under: Under = None
 ) -> DutyPerformanceStats:
     """Duty performance (履职评定) of `year`: per duty and per org unit of the post assessed,
     how many duties were found performed, partly performed, not performed."""
@@ -331,7 +331,7 @@ async def stats_duty_performance(
     "/accidents", response_model=AccidentStats, responses=ERRORS, operation_id="stats_accidents"
 )
 async def stats_accidents(
-    session: SessionDep, ctx: Reader, settings: SettingsDep, year: Year, under: Under = None
+    session: ReadSessionDep, ctx: Reader, settings: SettingsDep, year: Year, under: Under = None
 ) -> AccidentStats:
     """Accidents that happened in `year` (local time): counts and casualties by level."""
     root = await _scope_under(session, ctx, under)
@@ -371,7 +371,7 @@ def _level(level: str, values: Any) -> LevelStats:
 
 @router.get("/vetting", response_model=VettingStats, responses=ERRORS, operation_id="stats_vetting")
 async def stats_vetting(
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Reader,
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: Annotated[AwareDatetime | None, Query()] = None,

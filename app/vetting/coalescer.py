@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.service import event_row, sealer_of
 from app.context import Context
 from app.db import is_database_unavailable
+from app.replicas import ReadRouter
 from app.security.pii import PiiCipher
-from app.uow import unit_of_work
+from app.uow import committed_position, unit_of_work
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import CheckRequest
 from app.vetting.service import Evaluated, Logged, VettingService, body_id, check_summary
@@ -37,7 +38,8 @@ ACTION = "vetting_decision.created"
 class _Pending:
     ctx: Context
     request: CheckRequest
-    future: asyncio.Future[dict[str, Any]] = field(
+    token: int | None
+    future: asyncio.Future[tuple[dict[str, Any], str | None]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
@@ -50,6 +52,7 @@ class CheckCoalescer:
     def __init__(
         self,
         maker: async_sessionmaker[AsyncSession],
+        reads: ReadRouter,
         cipher: PiiCipher,
         rulebooks: Rulebooks,
         timezone: str,
@@ -57,6 +60,7 @@ class CheckCoalescer:
         max_group: int = 200,
     ) -> None:
         self.maker = maker
+        self.reads = reads
         self.cipher = cipher
         self.rulebooks = rulebooks
         self.timezone = timezone
@@ -68,9 +72,13 @@ class CheckCoalescer:
         self.checks = 0
         self.isolated = 0
 
-    async def check(self, ctx: Context, request: CheckRequest) -> dict[str, Any]:
-        """The stored decision's wire form, or the check's own problem raised."""
-        pending = _Pending(ctx, request)
+    async def check(
+        self, ctx: Context, request: CheckRequest, token: int | None = None
+    ) -> tuple[dict[str, Any], str | None]:
+        """The stored decision's wire form and the consistency token of its commit (with
+        replicas in use), or the check's own problem raised. `token`: read the facts where the
+        client's own writes up to it have been replayed."""
+        pending = _Pending(ctx, request, token)
         self.queue.append(pending)
         if self.busy < self.lanes:
             self.busy += 1
@@ -109,9 +117,13 @@ class CheckCoalescer:
 
     async def _evaluate_and_store(
         self, group: list[_Pending]
-    ) -> list[dict[str, Any] | BaseException]:
-        async with unit_of_work(self.maker) as session:
-            service = VettingService(session, self.cipher, self.rulebooks, self.timezone)
+    ) -> list[tuple[dict[str, Any], str | None] | BaseException]:
+        tokens = [p.token for p in group if p.token is not None]
+        async with (
+            unit_of_work(self.maker) as session,
+            self.reads.session(max(tokens, default=None), fallback=session) as reads,
+        ):
+            service = VettingService(session, self.cipher, self.rulebooks, self.timezone, reads)
             items = {str(i): p.request for i, p in enumerate(group)}
             clients = {str(i): p.ctx.principal.org_unit_id for i, p in enumerate(group)}
             results = await service.evaluate(await service.prepare(items, clients))
@@ -132,8 +144,9 @@ class CheckCoalescer:
                         )
                     )
             wire = await service.store(entries, events)
+        position = committed_position(session)
         return [
-            wire[body_id({"decision_id": r.decision.decision_id})]
+            (wire[body_id({"decision_id": r.decision.decision_id})], position)
             if isinstance(r := results[str(i)], Evaluated)
             else r
             for i in range(len(group))
@@ -146,7 +159,7 @@ def _group_failed(cause: BaseException) -> GroupFailed:
     return failed
 
 
-def _settle(pending: _Pending, outcome: dict[str, Any] | BaseException) -> None:
+def _settle(pending: _Pending, outcome: tuple[dict[str, Any], str | None] | BaseException) -> None:
     if pending.future.done():  # the client went away
         return
     if isinstance(outcome, BaseException):

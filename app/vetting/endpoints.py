@@ -26,7 +26,7 @@ from app.errors import (
 )
 from app.memory import collector_paused
 from app.schemas import AwareDatetime, IsoDate
-from app.uow import SessionDep
+from app.uow import ReadsBesideDep, ReadSessionDep, SessionDep, TokenDep, answer_position
 from app.vetting import replay as replaying
 from app.vetting import repository
 from app.vetting.coalescer import CheckCoalescer
@@ -62,8 +62,10 @@ def _rulebooks(request: Request) -> Rulebooks:
     return books
 
 
-def _service(request: Request, session: Any, cipher: Any, settings: Any) -> VettingService:
-    return VettingService(session, cipher, _rulebooks(request), settings.timezone)
+def _service(
+    request: Request, session: Any, cipher: Any, settings: Any, reads: Any
+) -> VettingService:
+    return VettingService(session, cipher, _rulebooks(request), settings.timezone, reads)
 
 
 @router.post(
@@ -77,6 +79,7 @@ async def vetting_check(
     body: CheckRequest,
     request: Request,
     ctx: Checker,
+    token: TokenDep,
     trace: Annotated[
         bool,
         Query(
@@ -90,7 +93,8 @@ async def vetting_check(
     before it is returned. Allowed for any `vetting:check` client whatever its jurisdiction:
     the record is lifetime."""
     checks: CheckCoalescer = request.app.state.checks
-    decision = await checks.check(ctx, body)
+    decision, position = await checks.check(ctx, body, token)
+    answer_position(request, position)
     if trace:
         async with request.app.state.sessionmaker() as session:
             inputs = await replaying.stored_inputs(session, UUID(str(decision["decision_id"])))
@@ -108,7 +112,9 @@ def _trace(inputs: replaying.StoredInputs) -> dict[str, Any]:
     responses=ERRORS,
     operation_id="trace_vetting_decision",
 )
-async def trace_vetting_decision(decision_id: UUID, session: SessionDep, ctx: Checker) -> Response:
+async def trace_vetting_decision(
+    decision_id: UUID, session: ReadSessionDep, ctx: Checker
+) -> Response:
     """Every rule the engine knows, for this decision: whether it fired, and if not why
     (not in the rulebook, not for this purpose, switched off, no records, conditions not met,
     rules not in force), with the condition it tests, the records it read (by id, as known at
@@ -128,6 +134,7 @@ async def vetting_batch(
     body: BatchRequest,
     request: Request,
     session: SessionDep,
+    reads: ReadsBesideDep,
     ctx: Checker,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -144,7 +151,7 @@ async def vetting_batch(
     items fit)."""
     limit = settings.batch_max_response_bytes
     with collector_paused():
-        service = _service(request, session, cipher, settings)
+        service = _service(request, session, cipher, settings, reads)
         return await _batch(service, body, request, ctx, limit)
 
 
@@ -172,7 +179,9 @@ async def _batch(
     responses=ERRORS,
     operation_id="get_vetting_decision",
 )
-async def get_vetting_decision(decision_id: UUID, session: SessionDep, ctx: Checker) -> Response:
+async def get_vetting_decision(
+    decision_id: UUID, session: ReadSessionDep, ctx: Checker
+) -> Response:
     """A stored decision, exactly as it was given."""
     return _json((await _visible_decision(session, ctx, decision_id)).decision)
 
@@ -220,6 +229,7 @@ async def get_cadre_eligibility(
     cadre_id: UUID,
     request: Request,
     session: SessionDep,
+    reads: ReadsBesideDep,
     ctx: Checker,
     cipher: CipherDep,
     settings: SettingsDep,
@@ -234,7 +244,7 @@ async def get_cadre_eligibility(
         raise Unprocessable(
             "known_at needs a time zone offset.", errors=[("query.known_at", "no offset")]
         )
-    service = _service(request, session, cipher, settings)
+    service = _service(request, session, cipher, settings, reads)
     purposes = [p for p in Purpose if p is not Purpose.SOE_HEAD_APPOINTMENT or target_org_unit_id]
     try:
         items = {

@@ -10,7 +10,7 @@ from app.auth.scopes import Scope
 from app.context import Context
 from app.deps import CipherDep, SettingsDep
 from app.errors import problem_responses
-from app.uow import SessionDep, unit_of_work
+from app.uow import ReadSessionDep, SessionDep, unit_of_work
 from app.vetting import publication
 from app.vetting.rulebooks import Rulebooks
 from app.vetting.schemas import (
@@ -57,7 +57,7 @@ async def submit_rulebook_version(
     operation_id="list_rulebook_versions",
 )
 async def list_rulebook_versions(
-    rulebook_id: str, request: Request, session: SessionDep, ctx: Admin
+    rulebook_id: str, request: Request, session: ReadSessionDep, ctx: Admin
 ) -> Any:
     """Every version of a rulebook — shipped, active or candidate — by effective date."""
     return await publication.versions(session, _books(request), rulebook_id)
@@ -143,7 +143,7 @@ async def activate_rulebook_version(
 async def diff_rulebook_versions(
     rulebook_id: str,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Admin,
     from_version: Annotated[str, Query(alias="from", description="The older version.")],
     to_version: Annotated[str, Query(alias="to", description="The newer version.")],

@@ -41,6 +41,7 @@ from app.domain.enums import OrgUnitKind, Purpose
 from app.domain.labels import zh
 from app.errors import AppError, NotFound, Unprocessable
 from app.models import OrgUnit
+from app.replicas import known_now
 from app.security.pii import PiiCipher
 from app.vetting import repository
 from app.vetting.budget import KEY_BYTES, UUID_BYTES, ResponseBudget
@@ -155,10 +156,20 @@ def _target_problem(purpose: Purpose, target: OrgUnit | None, given: bool) -> Ap
 
 
 class VettingService:
+    """Checks: read (the cadres, the units, the facts) through `reads` — a replica's session,
+    when the caller has one (app.replicas) — and store the decisions through `session`, the
+    unit of work on the primary."""
+
     def __init__(
-        self, session: AsyncSession, cipher: PiiCipher, rulebooks: Rulebooks, timezone: str
+        self,
+        session: AsyncSession,
+        cipher: PiiCipher,
+        rulebooks: Rulebooks,
+        timezone: str,
+        reads: AsyncSession | None = None,
     ) -> None:
         self.session = session
+        self.reads = reads or session
         self.cipher = cipher
         self.rulebooks = rulebooks
         self.zone = ZoneInfo(timezone)
@@ -170,7 +181,7 @@ class VettingService:
             for key, item in items.items()
             if item.id_number is not None
         }
-        found = await cadres.ids_by_id_number_hash(self.session, list(set(digests.values())))
+        found = await cadres.ids_by_id_number_hash(self.reads, list(set(digests.values())))
         resolved: dict[str, UUID | AppError] = {}
         for key, item in items.items():
             if item.cadre_id is not None:
@@ -193,12 +204,16 @@ class VettingService:
         per item key)."""
         now = clock.now()
         today = clock.local_date(now)
+        asked = [i.known_at for i in items.values() if i.known_at is not None]
+        if self.reads is not self.session and any(t > known_now(self.reads) for t in asked):
+            self.reads = self.session  # the replica has not replayed that far: the primary
+        known = known_now(self.reads)  # now, or what the replica has replayed: never later
         resolved = await self._resolve(items)
         per_item = clients if isinstance(clients, Mapping) else dict.fromkeys(items, clients)
         target_ids = list({i.target_org_unit_id for i in items.values() if i.target_org_unit_id})
-        units = await repository.org_units(self.session, target_ids)
+        units = await repository.org_units(self.reads, target_ids)
         client_ids = {c for c in per_item.values() if c is not None}
-        walks = await repository.coded_ancestors(self.session, list(client_ids | set(units)))
+        walks = await repository.coded_ancestors(self.reads, list(client_ids | set(units)))
         prepared: dict[str, Prepared | AppError] = {}
         for key, item in items.items():
             cadre = resolved[key]
@@ -228,7 +243,7 @@ class VettingService:
                     cadre,
                     item.purpose,
                     as_of,
-                    item.known_at or now,
+                    item.known_at or known,
                     target,
                     resolution.rulebook,
                     resolution,
@@ -242,7 +257,7 @@ class VettingService:
         by_time: dict[datetime, set[UUID]] = defaultdict(set)
         for item in items:
             by_time[item.known_at].add(item.cadre_id)
-        loader = FactsLoader(self.session, self.timezone)
+        loader = FactsLoader(self.reads, self.timezone)
         records = {t: await loader.fetch(list(ids), t) for t, ids in by_time.items()}
         built: dict[tuple[UUID, datetime], CadreFacts | None] = {}
         framed: dict[tuple[UUID, datetime, UUID | None], FramedFacts] = {}

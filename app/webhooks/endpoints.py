@@ -23,7 +23,7 @@ from app.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from app.uow import SessionDep
+from app.uow import ReadSessionDep, SessionDep
 from app.webhooks import targets
 from app.webhooks.schemas import (
     Attempt,
@@ -104,7 +104,7 @@ async def create_webhook(
 
 
 @router.get("", response_model=list[Subscription], responses=ERRORS, operation_id="list_webhooks")
-async def list_webhooks(session: SessionDep, ctx: Admin) -> list[Subscription]:
+async def list_webhooks(session: ReadSessionDep, ctx: Admin) -> list[Subscription]:
     """The subscriptions this key may manage: every one for an unbound key; for a key bound to
     an org unit, those made by keys within its jurisdiction."""
     query = select(WebhookSubscription).order_by(WebhookSubscription.created_at)
@@ -133,7 +133,7 @@ async def _subscription(session: Any, ctx: Context, webhook_id: UUID) -> Webhook
 @router.get(
     "/{webhook_id}", response_model=Subscription, responses=ERRORS, operation_id="get_webhook"
 )
-async def get_webhook(webhook_id: UUID, session: SessionDep, ctx: Admin) -> Subscription:
+async def get_webhook(webhook_id: UUID, session: ReadSessionDep, ctx: Admin) -> Subscription:
     return Subscription.model_validate(await _subscription(session, ctx, webhook_id))
 
 
@@ -175,7 +175,7 @@ async def update_webhook(
 )
 async def list_webhook_deliveries(
     webhook_id: UUID,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: Admin,
     status: Annotated[str | None, Query(pattern="^(pending|delivered|failed)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
