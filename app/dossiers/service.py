@@ -164,7 +164,7 @@ async def with_duties(
 
 
 def _columns(row: Any) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.computed is None}
 
 
 def _units(facts: CadreFacts) -> list[UUID]:

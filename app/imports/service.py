@@ -277,7 +277,8 @@ class Importer:
             "recorded_by": self.ctx.principal.client_id,
             "request_id": self.ctx.request_id,
         }
-        columns = [c.key for c in model.__table__.columns if c.key != "recorded_at"]
+        table = model.__table__.columns
+        columns = [c.key for c in table if c.key != "recorded_at" and c.computed is None]
         # COPY takes JSONB as its text; a JSONB column an import has no value for gets its default.
         json_columns = {c.key for c in model.__table__.columns if isinstance(c.type, JSONB)}
         records = []

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import CadreStatus, Gender
 from app.models.base import Base
-from app.models.types import Versioned, enum_type, tstz
+from app.models.types import Versioned, enum_type, record_id_index, tstz
 
 
 class Cadre(Base):
@@ -41,8 +41,10 @@ class CadreStatusEvent(Versioned, Base):
     """Retirement, leaving (or return to service): a dated event, never an edit of the cadre."""
 
     __tablename__ = "cadre_status_events"
+    __table_args__ = (record_id_index("cadre_status_events"),)
 
-    cadre_id: Mapped[UUID] = mapped_column(ForeignKey("cadres.id"), index=True)
+    # The distribution column: the primary key leads with it (docs/partitioning.md).
+    cadre_id: Mapped[UUID] = mapped_column(ForeignKey("cadres.id"))
     status: Mapped[CadreStatus] = mapped_column(enum_type(CadreStatus))
     effective_date: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)

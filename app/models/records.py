@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -45,27 +46,32 @@ from app.domain.enums import (
     UnitGrade,
 )
 from app.models.base import Base
-from app.models.types import Versioned, enum_type, tstz
+from app.models.types import Versioned, enum_type, record_id_index, tstz
 
 _FIRST = text("version = 1")
 
 
 def _cadre_fk() -> Mapped[UUID]:
-    return mapped_column(ForeignKey("cadres.id"), index=True)
+    """The distribution column of a cadre's record: its primary key leads with it (no index of
+    its own)."""
+    return mapped_column(ForeignKey("cadres.id"))
 
 
-def _unit_fk() -> Mapped[UUID]:
-    return mapped_column(ForeignKey("org_units.id"), index=True)
+def _unit_fk(index: bool = False) -> Mapped[UUID]:
+    """The distribution column of a unit's record (its primary key leads with it); `index` for
+    a record keyed otherwise (a post: by its cadre)."""
+    return mapped_column(ForeignKey("org_units.id"), index=index)
 
 
 class Post(Versioned, Base):
     __tablename__ = "posts"
     __table_args__ = (
+        record_id_index("posts"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_not_before_start"),
     )
 
     cadre_id: Mapped[UUID] = _cadre_fk()
-    org_unit_id: Mapped[UUID] = _unit_fk()
+    org_unit_id: Mapped[UUID] = _unit_fk(index=True)
     title: Mapped[str] = mapped_column(String(200))
     position: Mapped[PositionKind] = mapped_column(enum_type(PositionKind))
     safety_role: Mapped[SafetyRole] = mapped_column(enum_type(SafetyRole))
@@ -77,11 +83,14 @@ class Post(Versioned, Base):
 class Assessment(Versioned, Base):
     __tablename__ = "assessments"
     __table_args__ = (
+        record_id_index("assessments"),
+        # Each with the distribution column last (it equals the subject's id: the same keys).
         Index(
             "uq_assessments_cadre_kind_year",
             "cadre_id",
             "kind",
             "year",
+            "subject_id",
             unique=True,
             postgresql_where=text("version = 1 AND cadre_id IS NOT NULL"),
         ),
@@ -90,6 +99,7 @@ class Assessment(Versioned, Base):
             "org_unit_id",
             "kind",
             "year",
+            "subject_id",
             unique=True,
             postgresql_where=text("version = 1 AND org_unit_id IS NOT NULL"),
         ),
@@ -103,6 +113,11 @@ class Assessment(Versioned, Base):
     subject: Mapped[AssessmentSubject] = mapped_column(enum_type(AssessmentSubject))
     cadre_id: Mapped[UUID | None] = mapped_column(ForeignKey("cadres.id"), index=True)
     org_unit_id: Mapped[UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # The distribution column (docs/partitioning.md): the cadre's or the unit's id, whichever
+    # the assessment is of; computed, so every way of writing one (COPY included) fills it.
+    subject_id: Mapped[UUID] = mapped_column(
+        PG_UUID(as_uuid=True), Computed("coalesce(cadre_id, org_unit_id)", persisted=True)
+    )
     kind: Mapped[AssessmentKind] = mapped_column(enum_type(AssessmentKind))
     year: Mapped[int] = mapped_column(SmallInteger)
     # A cadre grade (excellent/competent/basically_competent/incompetent) or a unit grade
@@ -119,6 +134,7 @@ class Assessment(Versioned, Base):
 class Accident(Versioned, Base):
     __tablename__ = "accidents"
     __table_args__ = (
+        record_id_index("accidents"),
         CheckConstraint(
             "deaths >= 0 AND serious_injuries >= 0 AND direct_loss_cny >= 0",
             name="non_negative_counts",
@@ -147,6 +163,7 @@ class Accident(Versioned, Base):
 class AccountabilityCase(Versioned, Base):
     __tablename__ = "accountability_cases"
     __table_args__ = (
+        record_id_index("accountability_cases"),
         CheckConstraint(
             "status <> 'decided' OR decision_date IS NOT NULL", name="decided_has_date"
         ),
@@ -179,6 +196,7 @@ class AccountabilityCase(Versioned, Base):
 
 class Commendation(Versioned, Base):
     __tablename__ = "commendations"
+    __table_args__ = (record_id_index("commendations"),)
 
     cadre_id: Mapped[UUID] = _cadre_fk()
     kind: Mapped[CommendationKind] = mapped_column(enum_type(CommendationKind))
@@ -195,6 +213,7 @@ class Contribution(Versioned, Base):
     safety commendation."""
 
     __tablename__ = "contributions"
+    __table_args__ = (record_id_index("contributions"),)
 
     cadre_id: Mapped[UUID] = _cadre_fk()
     area: Mapped[CommendationBasis] = mapped_column(enum_type(CommendationBasis))
@@ -205,6 +224,7 @@ class Contribution(Versioned, Base):
 
 class CadreInvestigation(Versioned, Base):
     __tablename__ = "cadre_investigations"
+    __table_args__ = (record_id_index("cadre_investigations"),)
 
     cadre_id: Mapped[UUID] = _cadre_fk()
     conducted_on: Mapped[date] = mapped_column(Date)
@@ -217,6 +237,7 @@ class CadreInvestigation(Versioned, Base):
 
 class Inspection(Versioned, Base):
     __tablename__ = "inspections"
+    __table_args__ = (record_id_index("inspections"),)
 
     org_unit_id: Mapped[UUID] = _unit_fk()
     inspected_on: Mapped[date] = mapped_column(Date)
@@ -227,7 +248,10 @@ class Inspection(Versioned, Base):
 
 class SupervisionItem(Versioned, Base):
     __tablename__ = "supervision_items"
-    __table_args__ = (CheckConstraint("due_on >= assigned_on", name="due_not_before_assigned"),)
+    __table_args__ = (
+        record_id_index("supervision_items"),
+        CheckConstraint("due_on >= assigned_on", name="due_not_before_assigned"),
+    )
 
     org_unit_id: Mapped[UUID] = _unit_fk()
     task: Mapped[str] = mapped_column(Text)
@@ -242,6 +266,7 @@ class DutyPerformance(Versioned, Base):
     partly or not, with evidence references; each entry keeps the duty as the post carried it."""
 
     __tablename__ = "duty_performances"
+    __table_args__ = (record_id_index("duty_performances"),)
 
     cadre_id: Mapped[UUID] = _cadre_fk()
     post_id: Mapped[UUID] = mapped_column(PG_UUID(as_uuid=True), index=True)

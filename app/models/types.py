@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String, func
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.domain.enums import ChangeKind
@@ -32,6 +32,15 @@ def enum_type(enum_cls: type[StrEnum]) -> Enum:
 
 def tstz(**kwargs: Any) -> Any:
     return mapped_column(DateTime(timezone=True), **kwargs)
+
+
+def record_id_index(table: str) -> Index:
+    """A versioned record's primary key in the database leads with its table's distribution
+    column (`cadre_id`, `org_unit_id`, an assessment's `subject_id`: docs/partitioning.md),
+    which never changes for a record (it is part of its identity, never amended), so it is
+    unique on (id, version) all the same; this index finds a record by id. The mapping's
+    identity stays (id, version)."""
+    return Index(f"ix_{table}_id_version", "id", "version")
 
 
 class Versioned:

@@ -62,8 +62,10 @@ def integrity_problem(exc: IntegrityError) -> AppError:
         cause = getattr(orig, "__cause__", None)
         constraint = str(getattr(cause, "constraint_name", "") or "")
         detail = str(getattr(cause, "detail", "") or "")
-    columns = re.findall(r"Key \(([^)]*)\)", detail)
-    field = columns[0].split(",")[0].strip() if columns else "body"
+    found = re.findall(r"Key \(([^)]*)\)", detail)
+    # (An assessment's distribution column ends its unique keys: it adds nothing to them.)
+    names = [c.strip() for c in found[0].split(",") if c.strip() != "subject_id"] if found else []
+    field = names[0] if names else "body"
     if constraint.startswith("pk_"):
         return Conflict(
             "The record was changed concurrently; fetch it again and retry.",
@@ -71,9 +73,8 @@ def integrity_problem(exc: IntegrityError) -> AppError:
         )
     if constraint.startswith("uq_"):
         return Conflict(
-            f"A record with the same {', '.join(c.strip() for c in columns[0].split(','))} "
-            "already exists; correct it by amendment."
-            if columns
+            f"A record with the same {', '.join(names)} already exists; correct it by amendment."
+            if names
             else "A record with the same identity already exists; correct it by amendment.",
             errors=[(field, "already exists")],
         )

@@ -27,7 +27,12 @@ _META = ("id", "version", "change", "change_reason", "recorded_at", "recorded_by
 
 
 def _record_values(kind: RecordKind, row: Any) -> Values:
-    return {c.key: getattr(row, c.key) for c in kind.model.__table__.columns if c.key not in _META}
+    """The record's own values (a computed column, such as an assessment's distribution
+    column, is derived from them: not one of them)."""
+    columns = kind.model.__table__.columns
+    return {
+        c.key: getattr(row, c.key) for c in columns if c.key not in _META and c.computed is None
+    }
 
 
 async def _check_jurisdiction(session: AsyncSession, ctx: Context, values: Values) -> None:
