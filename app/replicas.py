@@ -295,34 +295,46 @@ class ReadRouter:
         """A session on `replica` once it has replayed `token` (and commits to `known_at`), with
         what it can know of set; None if it has not in time or cannot be reached."""
         session = replica.maker()
-        deadline = time.monotonic() + self.wait_seconds
         try:
-            while True:
-                reading = _reading((await session.execute(_REPLAY)).one())
-                if not reading.in_recovery or reading.lsn is None:
-                    self._out(replica, "not in recovery: not a replica of the primary")
-                    break
-                reached = token is None or reading.lsn >= token
-                known = reading.replayed_at is not None and (
-                    known_at is None or reading.replayed_at >= known_at
-                )
-                if reached and known:
-                    session.info[KNOWN_UNTIL] = reading.replayed_at
-                    session.info[READ_FROM] = replica.name
-                    # The reading's own snapshot is over: the next statement sees at least
-                    # everything replayed by then (READ COMMITTED takes one per statement).
-                    return session
-                if not known or time.monotonic() >= deadline:
-                    break  # (a commit that late may never come: no waiting for one)
-                await session.rollback()  # a fresh look at the replay position
-                await asyncio.sleep(_WAIT_STEP_SECONDS)
-        except Exception as exc:
-            if not is_database_unavailable(exc):
-                await asyncio.shield(session.close())
-                raise
-            self._out(replica, f"unreachable: {type(exc).__name__}")
-        await asyncio.shield(session.close())
-        return None
+            ready = await self._wait_for(replica, session, token, known_at)
+        except BaseException as exc:  # cancelled too: the connection goes back either way
+            await asyncio.shield(session.close())
+            if isinstance(exc, Exception) and is_database_unavailable(exc):
+                self._out(replica, f"unreachable: {type(exc).__name__}")
+                return None
+            raise
+        if not ready:
+            await asyncio.shield(session.close())
+            return None
+        return session
+
+    async def _wait_for(
+        self,
+        replica: Replica,
+        session: AsyncSession,
+        token: int | None,
+        known_at: datetime | None,
+    ) -> bool:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            reading = _reading((await session.execute(_REPLAY)).one())
+            if not reading.in_recovery or reading.lsn is None:
+                self._out(replica, "not in recovery: not a replica of the primary")
+                return False
+            reached = token is None or reading.lsn >= token
+            known = reading.replayed_at is not None and (
+                known_at is None or reading.replayed_at >= known_at
+            )
+            if reached and known:
+                session.info[KNOWN_UNTIL] = reading.replayed_at
+                session.info[READ_FROM] = replica.name
+                # The reading's own snapshot is over: the next statement sees at least
+                # everything replayed by then (READ COMMITTED takes one per statement).
+                return True
+            if not known or time.monotonic() >= deadline:
+                return False  # (a commit that late may never come: no waiting for one)
+            await session.rollback()  # a fresh look at the replay position
+            await asyncio.sleep(_WAIT_STEP_SECONDS)
 
     async def dispose(self) -> None:
         for replica in self.replicas:
