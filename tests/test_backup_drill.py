@@ -1,15 +1,18 @@
 """The backup drill, on loopback with the project's own PostgreSQL binaries: a primary whose
 WAL streams synchronously into a directory, a base backup, writes and a check through the API,
-the primary killed hard, and a point-in-time restore: every write acknowledged before the
-target is there, none after it is (in part or whole), and the audit log verifies."""
+then four writers under way, a target taken while they write and the primary killed hard while
+they still do, and a point-in-time restore: every write acknowledged before the target is
+there, none begun after it is, none is there in part, and the audit log verifies."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import subprocess
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import make_client
 from tests.dbutil import create_service_database
-from tests.factories import Api
+from tests.factories import Api, id_number
 
 SECRET = "drill-secret-key-0123456789abcdef0123"
 
@@ -77,15 +80,45 @@ async def _writes(settings: Settings, names: list[str]) -> dict[str, Any]:
         await app.state.engine.dispose()
 
 
-async def _more_writes(settings: Settings, count: int) -> list[str]:
+@dataclass
+class _Load:
+    """Writes under way: each cadre's request start and acknowledgement times."""
+
+    started: dict[str, datetime] = field(default_factory=dict)  # by name
+    acknowledged: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # name: id, at
+
+
+async def _load_until_killed(
+    settings: Settings, primary: embedded.EmbeddedServer, load: _Load
+) -> datetime:
+    """Four writers creating cadres without pause; the target is taken while they write, and
+    the primary is killed hard while they still write. Returns the target."""
     app = create_app(settings)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             api = Api(http, await make_client(app, "drill-2", ["admin"]))
-            return [(await api.cadre(f"迟到{n}"))["id"] for n in range(count)]
+
+            async def writer(n: int) -> None:
+                for i in itertools.count():
+                    name = f"负载{n}-{i}"
+                    load.started[name] = clock.now()
+                    body = {"id_number": id_number(), "name": name}
+                    response = await http.post("/v1/cadres", json=body, headers=api.headers)
+                    if response.status_code != 201:
+                        return  # the primary is gone
+                    load.acknowledged[name] = (response.json()["id"], clock.now())
+
+            writers = [asyncio.create_task(writer(n)) for n in range(4)]
+            await asyncio.sleep(0.6)
+            target = clock.now()
+            await asyncio.sleep(0.6)
+            await asyncio.to_thread(embedded.kill, primary)  # mid-load: no shutdown checkpoint
+            await asyncio.wait_for(asyncio.gather(*writers, return_exceptions=True), 60)
+            return target
     finally:
-        await app.state.engine.dispose()
+        with contextlib.suppress(Exception):  # the database is gone
+            await app.state.engine.dispose()
 
 
 def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
@@ -106,11 +139,12 @@ def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
         base = base_backup(superuser, backups)
 
         before = asyncio.run(_writes(settings, ["甲", "乙", "丙"]))
-        time.sleep(0.3)
-        target = clock.now()
-        time.sleep(0.3)
-        after = asyncio.run(_more_writes(settings, 3))
-        embedded.kill(primary)  # hard: no shutdown checkpoint
+        load = _Load()
+        target = asyncio.run(_load_until_killed(settings, primary, load))
+        acknowledged_before = [c for c, at in load.acknowledged.values() if at < target]
+        after_names = [name for name, at in load.started.items() if at > target]
+        after = [load.acknowledged[n][0] for n in after_names if n in load.acknowledged]
+        assert acknowledged_before and after, "writes on both sides of the target"
         receiver.terminate()
         receiver.wait(10)
 
@@ -121,10 +155,18 @@ def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
         embedded.wait_promoted(restored)
         database = make_url(roles.service).database
         found = restored.psql(f'\\c "{database}"\nSELECT id FROM cadres;')
-        for cadre in before["cadres"]:
+        for cadre in [*before["cadres"], *acknowledged_before]:
             assert cadre in found, "a write acknowledged before the target is missing"
         for cadre in after:
             assert cadre not in found, "a write after the target came back"
+        # None half-present: each restored cadre has its version and its audit event.
+        whole = restored.psql(
+            f'\\c "{database}"\n'
+            "SELECT count(*) FROM cadres c WHERE NOT EXISTS (SELECT 1 FROM cadre_versions v "
+            "WHERE v.id = c.id) OR NOT EXISTS (SELECT 1 FROM audit_events e "
+            "WHERE e.target_id = c.id::text);"
+        )
+        assert " 0\n" in whole, whole
         decisions = restored.psql(f'\\c "{database}"\nSELECT id FROM vetting_decisions;')
         assert before["decision"] in decisions
         later = ",".join(f"'{c}'" for c in after)
@@ -145,7 +187,8 @@ def test_a_point_in_time_restore_keeps_every_acknowledged_write_before_it(
         restored, note = start_restored(latest)
         assert note is not None and "ends before the target" in note
         everything = restored.psql(f'\\c "{database}"\nSELECT id FROM cadres;')
-        assert all(cadre in everything for cadre in [*before["cadres"], *after])
+        acknowledged = [c for c, _ in load.acknowledged.values()]
+        assert all(cadre in everything for cadre in [*before["cadres"], *acknowledged])
         assert asyncio.run(verify_restored(restored.url(database), settings)).ok
     finally:
         if receiver.poll() is None:
