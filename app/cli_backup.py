@@ -149,12 +149,7 @@ def cmd_backup_replica(args: argparse.Namespace) -> int:
     if not args.start:
         print("start a PostgreSQL server on it and add its URL to DATABASE_REPLICA_URLS")
         return 0
-    server = start(pgdata)
-    print(f"replica serving at {server.url(args.database)}; Ctrl-C stops it")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        signal.pause()
-    return 0
+    return _serve_until_stopped(start(pgdata), args.database, "replica")
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -178,8 +173,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print("\n".join(report.lines()))
     if not report.ok:
         return 1
-    # The server runs while this command does (the embedded server stops with its process).
-    print(f"serving the restored database at {server.url(args.database)}; Ctrl-C stops it")
+    return _serve_until_stopped(server, args.database, "the restored database")
+
+
+def _serve_until_stopped(server: EmbeddedServer, database: str, what: str) -> int:
+    """The embedded server stops with the process that started it: run until Ctrl-C or
+    SIGTERM."""
+    print(f"serving {what} at {server.url(database)}; Ctrl-C stops it", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         signal.pause()

@@ -31,8 +31,7 @@ from app import clock, embedded
 from app.backup import WAL_APPLICATION, base_backup, prepare_restore, receive_wal_command
 from app.cli_backup import start_restored, verify_restored
 from app.config import Settings
-from app.runtime import migrate, prepare_database
-from bench.generate import generate
+from bench.generate import fresh_database
 
 
 def _size(path: Path) -> int:
@@ -50,11 +49,7 @@ def main() -> None:
     receiver = None
     restored = None
     try:
-        owner, service = prepare_database(superuser, "vetting_bench")
-        migrate(owner, service_url=service)
-        started = time.perf_counter()
-        asyncio.run(generate(owner, args.cadres))
-        print(f"generated {args.cadres:,} cadres in {time.perf_counter() - started:.1f} s")
+        _, service = fresh_database(superuser, args.cadres)
         primary.psql(f"ALTER SYSTEM SET synchronous_standby_names = '{WAL_APPLICATION}';")
         primary.psql("SELECT pg_reload_conf();")
         receiver = subprocess.Popen(receive_wal_command(superuser, root / "wal"))

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.domain.accidents import accident_level  # noqa: E402
 from app.domain.idnumber import check_character, mask  # noqa: E402
+from app.runtime import migrate, prepare_database  # noqa: E402
 from app.security.pii import PiiCipher  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
@@ -407,3 +408,14 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def fresh_database(superuser: str, cadres: int) -> tuple[str, str]:
+    """A new database `vetting_bench` on the server of `superuser`, migrated and filled with
+    `cadres` cadres' data set; (owner URL, service URL)."""
+    owner, service = prepare_database(superuser, "vetting_bench")
+    migrate(owner, service_url=service)
+    started = time.perf_counter()
+    asyncio.run(generate(owner, cadres))
+    print(f"generated {cadres:,} cadres in {time.perf_counter() - started:.1f} s", flush=True)
+    return owner, service

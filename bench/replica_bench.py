@@ -37,8 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import embedded  # noqa: E402
 from app.backup import make_replica  # noqa: E402
-from app.runtime import migrate, prepare_database  # noqa: E402
-from bench.generate import SECRET, asyncpg_dsn, generate  # noqa: E402
+from bench.generate import SECRET, asyncpg_dsn, fresh_database  # noqa: E402
 from bench.run import Load, _drive, _key, free_port, start, stop, wait_ready  # noqa: E402
 
 SLOT = "bench_replica"
@@ -172,11 +171,7 @@ def main() -> None:
     replica = None
     superuser = primary.url("postgres")
     try:
-        owner, service = prepare_database(superuser, "vetting_bench")
-        migrate(owner, service_url=service)
-        started = time.perf_counter()
-        asyncio.run(generate(owner, args.cadres))
-        print(f"generated {args.cadres:,} cadres in {time.perf_counter() - started:.1f} s")
+        owner, service = fresh_database(superuser, args.cadres)
         started = time.perf_counter()
         run_as = embedded.EMBEDDED_USER if os.geteuid() == 0 else None
         make_replica(superuser, root / "replica", slot=SLOT, run_as=run_as)
