@@ -53,7 +53,7 @@ from app.ratelimit import RateLimitMiddleware
 from app.records.kinds import ALL_KINDS
 from app.records.router import build_router
 from app.records.transfers import router as transfers_router
-from app.replicas import TOKEN_HEADER, ReadRouter
+from app.replicas import ReadRouter
 from app.security.pii import PiiCipher
 from app.stats.endpoints import router as stats_router
 from app.tracing import install_tracing, shutdown_tracing
@@ -229,9 +229,6 @@ def document_errors(app: FastAPI) -> dict[str, Any]:
             extra: dict[int, str] = {429: "Too many requests"}
             if path not in _ALWAYS_PUBLIC:
                 extra[503] = "Database unavailable"
-            names = {p.get("name") for p in operation.get("parameters", [])}
-            if TOKEN_HEADER in names:
-                extra[400] = "Malformed Consistency-Token header"
             if "requestBody" in operation:
                 extra |= {400: "Malformed body", 413: "Body too large"}
                 if "application/json" in operation["requestBody"].get("content", {}):

@@ -53,7 +53,8 @@ READ_FROM = "read_from"  # session.info: the replica's name, or PRIMARY
 PRIMARY = "primary"
 TOKEN_HEADER = "Consistency-Token"
 
-_LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
+LSN_PATTERN = r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$"  # a Consistency-Token
+_LSN = re.compile(LSN_PATTERN)
 
 
 def parse_lsn(value: str) -> int:

@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.service import flush_audit_events, pending_count
 from app.context import Context
 from app.db import ANSWER_POSITION
-from app.errors import BadRequest
-from app.replicas import TOKEN_HEADER, ReadRouter, parse_lsn
+from app.replicas import LSN_PATTERN, TOKEN_HEADER, ReadRouter, parse_lsn
 
 log = logging.getLogger(__name__)
 
@@ -175,19 +174,13 @@ async def consistency_token(
             "primary. Without it, a replica may be up to `VETTING_REPLICA_MAX_LAG_SECONDS` "
             "behind.",
             examples=["0/16B3748"],
+            pattern=LSN_PATTERN,
         ),
     ] = None,
 ) -> int | None:
-    if token is None or not token.strip():
-        return None
-    try:
-        return parse_lsn(token)
-    except ValueError as exc:
-        raise BadRequest(
-            f"{TOKEN_HEADER} is not a consistency token: {exc}.",
-            detail_zh=f"{TOKEN_HEADER} 不是有效的一致性令牌（应为写入应答中的 WAL 位置）。",
-            errors=[(f"header.{TOKEN_HEADER}", str(exc))],
-        ) from None
+    """The token as a WAL position (its pattern is checked with the request: a malformed one
+    is a 422 naming `header.Consistency-Token`)."""
+    return parse_lsn(token) if token is not None else None
 
 
 TokenDep = Annotated[int | None, Depends(consistency_token)]

@@ -1,5 +1,5 @@
 """Reads without replicas (the drill, tests/test_replica_drill.py, has a real one): read
-sessions are read-only on the primary too, a malformed Consistency-Token is a 400 naming the
+sessions are read-only on the primary too, a malformed Consistency-Token is a 422 naming the
 header, writes answer with no token when no replica needs one, and consistency tokens are WAL
 positions."""
 
@@ -37,20 +37,20 @@ async def test_a_read_session_refuses_to_write_even_on_the_primary(
             )
 
 
-async def test_a_malformed_consistency_token_is_a_400_naming_the_header(api: Api) -> None:
+async def test_a_malformed_consistency_token_is_a_422_naming_the_header(api: Api) -> None:
     cadre = await api.cadre("甲")
     for path in (f"/v1/cadres/{cadre['id']}", f"/v1/cadres/{cadre['id']}/dossier"):
         response = await api.http.get(path, headers={**api.headers, TOKEN_HEADER: "yesterday"})
-        assert response.status_code == 400, response.text
+        assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
         assert problem["errors"][0]["field"] == f"header.{TOKEN_HEADER}"
-        assert problem["detail_zh"]
+        assert problem["title_zh"]
     body = {"cadre_id": cadre["id"], "purpose": "promotion"}
     response = await api.http.post(
         "/v1/vetting/checks", json=body, headers={**api.headers, TOKEN_HEADER: "0/"}
     )
-    assert response.status_code == 400, response.text
+    assert response.status_code == 422, response.text
     # A well-formed one is served (by the primary: there is no replica).
     response = await api.http.get(
         f"/v1/cadres/{cadre['id']}", headers={**api.headers, TOKEN_HEADER: "0/1"}
