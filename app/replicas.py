@@ -203,7 +203,7 @@ class ReadRouter:
                 value = (await conn.execute(_PRIMARY_LSN)).scalar_one()
             primary = parse_lsn(value)
             self._positions.append((time.monotonic(), primary))
-        except Exception as exc:  # the primary down: replicas keep their standing
+        except Exception as exc:  # the primary down: replicas keep their standing (`_check`)
             log.warning("replica poll: primary unavailable (%s)", type(exc).__name__)
         await asyncio.gather(*(self._check(replica, primary) for replica in self.replicas))
 
@@ -221,17 +221,17 @@ class ReadRouter:
             self._out(replica, "not in recovery: not a replica of the primary")
             return
         now = time.monotonic()
-        if primary is not None:
-            health.lag_bytes = max(primary - reading.lsn, 0)
-            if reading.lsn >= primary:
-                replica.caught_up_at = now
-            else:
-                reached = [at for at, lsn in self._positions if lsn <= reading.lsn]
-                oldest = self._positions[0][0]
-                replica.caught_up_at = max(reached) if reached else min(oldest, now)
-        if replica.caught_up_at is None:
-            self._out(replica, "position unknown: the primary has not been read yet")
+        if primary is None:
+            # The primary unreachable commits nothing: a replica's standing stays as the last
+            # poll found it (its reads are all that can be served meanwhile).
             return
+        health.lag_bytes = max(primary - reading.lsn, 0)
+        if reading.lsn >= primary:
+            replica.caught_up_at = now
+        else:
+            reached = [at for at, lsn in self._positions if lsn <= reading.lsn]
+            oldest = self._positions[0][0]
+            replica.caught_up_at = max(reached) if reached else min(oldest, now)
         health.lag_seconds = now - replica.caught_up_at
         if health.lag_seconds > self.max_lag_seconds:
             self._out(replica, f"lagging: {health.lag_seconds:.1f} s behind")
