@@ -13,9 +13,10 @@ from app.auth.principal import Principal
 from app.auth.scopes import Scope
 from app.auth.service import authenticate
 from app.context import Context
+from app.db import is_database_unavailable
 from app.errors import Forbidden, Unauthorized
 from app.idempotency import claim
-from app.uow import get_session
+from app.uow import get_session, read_router
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -35,7 +36,16 @@ async def current_principal(
             "Send the API key as `Authorization: Bearer <key>`.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await authenticate(request.app.state.sessionmaker, credentials.credentials)
+    try:
+        principal = await authenticate(request.app.state.sessionmaker, credentials.credentials)
+    except Exception as exc:
+        # Keys are checked on the primary, so that a revocation counts at once. With the
+        # primary unreachable nothing can be revoked meanwhile: a replica in rotation (which
+        # had replayed what the primary had) answers instead, and reads go on.
+        standby = read_router(request).standby_maker() if is_database_unavailable(exc) else None
+        if standby is None:
+            raise
+        principal = await authenticate(standby, credentials.credentials)
     request.state.client_id = principal.client_id  # named in the access log line
     return principal
 

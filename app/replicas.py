@@ -250,6 +250,12 @@ class ReadRouter:
     def detail(self) -> list[dict[str, Any]]:
         return [replica.health.detail() for replica in self.replicas]
 
+    def standby_maker(self) -> async_sessionmaker[AsyncSession] | None:
+        """Read-only sessions on a replica in rotation, for what is otherwise read on the
+        primary, while the primary cannot be reached; None without one."""
+        serving = self._rotation()
+        return serving[0].maker if serving else None
+
     # -- routing -----------------------------------------------------------------------------
 
     def _rotation(self) -> list[Replica]:
