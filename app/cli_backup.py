@@ -138,10 +138,15 @@ def cmd_backup_wal(args: argparse.Namespace) -> int:
         return process.wait()
 
 
+def _run_as(args: argparse.Namespace) -> str | None:
+    """The system user a directory is handed to: the embedded server's own, when `--start`
+    runs it as root (pgserver then runs the server as that user)."""
+    return EMBEDDED_USER if args.start and os.geteuid() == 0 else None
+
+
 def cmd_backup_replica(args: argparse.Namespace) -> int:
     try:
-        run_as = EMBEDDED_USER if args.start and os.geteuid() == 0 else None
-        pgdata = make_replica(_url(args), Path(args.pgdata), slot=args.slot, run_as=run_as)
+        pgdata = make_replica(_url(args), Path(args.pgdata), slot=args.slot, run_as=_run_as(args))
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -155,9 +160,8 @@ def cmd_backup_replica(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     try:
         target = datetime.fromisoformat(args.to)
-        run_as = EMBEDDED_USER if args.start and os.geteuid() == 0 else None
         prepared = prepare_restore(
-            Path(args.dir), Path(args.wal), target, Path(args.pgdata), run_as=run_as
+            Path(args.dir), Path(args.wal), target, Path(args.pgdata), run_as=_run_as(args)
         )
     except (BackupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

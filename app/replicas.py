@@ -164,10 +164,9 @@ class ReadRouter:
         replicas = []
         for url in settings.database_replica_urls:
             engine = create_engine(url, settings, execution_options={"postgresql_readonly": True})
+            name = replica_name(url)
             maker = create_sessionmaker(engine, settings)
-            replicas.append(
-                Replica(replica_name(url), engine, maker, ReplicaHealth(replica_name(url)))
-            )
+            replicas.append(Replica(name, engine, maker, ReplicaHealth(name)))
         return cls(
             primary_engine,
             create_sessionmaker(

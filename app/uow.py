@@ -164,6 +164,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     answer_position(request, committed_position(session))
 
 
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+"""The request's session; committed before the response is sent, so a failed commit is an error
+response rather than a success that did not happen."""
+
+
 async def consistency_token(
     token: Annotated[
         str | None,
@@ -217,14 +222,9 @@ ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="functi
 only read. `app.replicas.known_now(session)` is "now" as far as it can know."""
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-"""The request's session; committed before the response is sent, so a failed commit is an error
-response rather than a success that did not happen."""
-
-
 async def get_reads_beside(
     request: Request,
-    session: Annotated[AsyncSession, Depends(get_session, scope="function")],
+    session: SessionDep,
     token: TokenDep,
 ) -> AsyncIterator[AsyncSession]:
     """For a request that reads much and then writes (checks, batches): its reads on a replica
