@@ -230,6 +230,10 @@ def prepare_restore(
         "recovery_target_action": "promote",
         # The restored server has no synchronous receiver yet: commits must not wait for one.
         "synchronous_standby_names": "",
+        # No connections before the promotion: a server that accepted them mid-replay could
+        # look started and then stop (a target past the WAL's end), which a starter waiting
+        # for it to be ready would wait on for ever.
+        "hot_standby": "off",
     }
     with (pgdata / "postgresql.auto.conf").open("a") as conf:
         conf.write("\n# vetting restore\n")
